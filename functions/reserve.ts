@@ -1,0 +1,16 @@
+import { reserveCodes } from '../lib/codes/reserve.ts';
+import { identityOf } from '../lib/http/identity.ts';
+import { httpHandler } from '../lib/http/middleware.ts';
+import { json } from '../lib/http/response.ts';
+
+/** GET /v1/{campaignId}/reserve?count=&type=&reserveId= → code strings, `x-reserve-id` header. */
+export const handler = httpHandler(async (event) => {
+  const query = event.queryStringParameters ?? {};
+  const reservation = await reserveCodes(identityOf(event), {
+    campaignId: event.pathParameters?.campaignId,
+    count: query.count,
+    type: query.type,
+    reserveId: query.reserveId,
+  });
+  return json(200, reservation.codes, { 'x-reserve-id': reservation.reserveId });
+});

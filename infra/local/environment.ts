@@ -1,0 +1,50 @@
+/**
+ * The environment the functions read at cold start (lib/config.ts), set the way the CDK stack sets
+ * it in AWS but pointing at the local pieces. It must be in place before the first function module
+ * is imported. process.env is process-wide, so one local stack per process is supported.
+ */
+export interface LocalEnvironment {
+  mongoUri: string;
+  issuer: string;
+  audience: string;
+  jwksUri: string;
+  bucket: string;
+  importFunctionName: string;
+  s3Endpoint: string;
+  lambdaEndpoint: string;
+}
+
+/** The credentials s3rver knows (its only account); the local invoke endpoint accepts any. */
+export const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
+
+export function applyLocalEnvironment(local: LocalEnvironment, env: NodeJS.ProcessEnv = process.env): void {
+  // Owned by the local stack: these must match the local servers and signing key, whatever the shell says.
+  Object.assign(env, {
+    MONGODB_URI: local.mongoUri,
+    JWT_ISSUER: local.issuer,
+    JWT_AUDIENCE: local.audience,
+    JWKS_URI: local.jwksUri,
+    BUCKET_NAME: local.bucket,
+    IMPORT_FUNCTION_NAME: local.importFunctionName,
+    S3_FORCE_PATH_STYLE: 'true',
+    AWS_ENDPOINT_URL_S3: local.s3Endpoint,
+    AWS_ENDPOINT_URL_LAMBDA: local.lambdaEndpoint,
+    // Real AWS credentials from the shell would be refused by s3rver (unknown access key), and a
+    // local run must never reach a real account by accident: the SDK reads these before any profile.
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+  });
+  delete env.AWS_SESSION_TOKEN;
+  delete env.MONGODB_SECRET_NAME;
+
+  // Defaults a developer may override from the shell.
+  env.MONGODB_DB ??= 'code-service';
+  env.AWS_REGION ??= 'us-east-1';
+  env.POWERTOOLS_SERVICE_NAME ??= 'code-service';
+  env.POWERTOOLS_METRICS_NAMESPACE ??= 'CodeService';
+  // Readable, pretty-printed logs. Dev mode also keeps metrics quiet (set
+  // POWERTOOLS_METRICS_DISABLED=false to see the EMF lines); there is no X-Ray daemon to trace to.
+  env.POWERTOOLS_DEV ??= 'true';
+  env.POWERTOOLS_LOG_LEVEL ??= 'INFO';
+  env.POWERTOOLS_TRACE_ENABLED ??= 'false';
+}

@@ -1,0 +1,239 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Invoker, LocalFunction } from '../runtime/local-function.ts';
+import {
+  authorizerEvent,
+  type EventIdentity,
+  type GatewayRequest,
+  httpApiEvent,
+  newApiRequestId,
+  normalizeIp,
+} from './request-event.ts';
+import {
+  type ConvertedResponse,
+  fromFunctionResult,
+  GatewayErrors,
+  type GatewayResponse,
+} from './response.ts';
+import { type RouteDefinition, routeTable } from './route-table.ts';
+
+/** A route of the route table (infra/routes.ts): which function serves it, and whether it is guarded. */
+export interface GatewayRoute extends RouteDefinition {
+  function: string;
+  authorized: boolean;
+}
+
+/** A local-only endpoint served by the gateway itself (`POST /dev/token`); never deployed. */
+export interface LocalEndpoint {
+  method: string;
+  path: string;
+  handle(request: GatewayRequest): Promise<GatewayResponse> | GatewayResponse;
+}
+
+export interface GatewayOptions {
+  /** 0 picks a free port. */
+  port: number;
+  host?: string;
+  routes: readonly GatewayRoute[];
+  /** The function a route names; undefined while the stack is still starting (answered with 503). */
+  functionNamed: (name: string) => LocalFunction | undefined;
+  /** The function acting as the routes' Lambda authorizer. */
+  authorizer: string;
+  invoke: Invoker;
+  localEndpoints?: readonly LocalEndpoint[];
+  region?: () => string;
+  /** API Gateway's integration timeout: 30 s (a slower integration is answered with 503). */
+  integrationTimeoutMs?: number;
+  /** One line per request, and the reason behind every 5xx the gateway produces itself. */
+  log?: (line: string) => void;
+}
+
+export interface Gateway {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** API Gateway's payload limit. */
+export const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
+export const INTEGRATION_TIMEOUT_MS = 30_000;
+
+class PayloadTooLarge extends Error {}
+
+async function readBody(request: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_PAYLOAD_BYTES) throw new PayloadTooLarge();
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function write(res: ServerResponse, response: GatewayResponse, requestId: string): void {
+  res.statusCode = response.statusCode;
+  for (const [name, value] of Object.entries(response.headers)) res.setHeader(name, value);
+  res.setHeader('apigw-requestid', requestId);
+  res.setHeader('content-length', response.body.length);
+  res.end(response.body);
+}
+
+class IntegrationTimeout extends Error {}
+
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new IntegrationTimeout()), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * A local API Gateway (HTTP API): matches the route table, runs the Lambda authorizer first on
+ * guarded routes exactly as API Gateway does, invokes the route's function with a payload 2.0
+ * event and a Lambda context, and writes the result back the way API Gateway would.
+ */
+export async function startGateway(options: GatewayOptions): Promise<Gateway> {
+  const table = routeTable(options.routes);
+  const endpoints = routeTable(options.localEndpoints ?? []);
+  const region = options.region ?? (() => process.env.AWS_REGION ?? 'us-east-1');
+  const integrationTimeoutMs = options.integrationTimeoutMs ?? INTEGRATION_TIMEOUT_MS;
+  const log = options.log ?? (() => {});
+  let port = options.port;
+
+  /** Runs the authorizer: its context when allowed, else the response API Gateway sends instead. */
+  async function authorize(
+    request: GatewayRequest,
+    identity: EventIdentity,
+  ): Promise<{ context: Record<string, unknown> } | { denied: GatewayResponse }> {
+    // Identity source `$request.header.Authorization`: when it is missing, API Gateway answers 401
+    // without invoking the authorizer at all.
+    if (!request.headers.authorization?.some((value) => value.trim() !== '')) {
+      return { denied: GatewayErrors.unauthorized() };
+    }
+    const authorizer = options.functionNamed(options.authorizer);
+    if (!authorizer) return { denied: GatewayErrors.serviceUnavailable() };
+    let result: unknown;
+    try {
+      result = await options.invoke(authorizer, authorizerEvent(request, identity, region()));
+    } catch (error) {
+      log(`authorizer ${authorizer.name} failed: ${(error as Error).stack ?? String(error)}`);
+      return { denied: GatewayErrors.internal() };
+    }
+    // Simple responses: `{ isAuthorized: boolean, context?: {...} }`; anything else is a 500.
+    const simple = result as { isAuthorized?: unknown; context?: unknown } | null;
+    if (simple === null || typeof simple !== 'object' || typeof simple.isAuthorized !== 'boolean') {
+      log(`authorizer ${authorizer.name} returned a malformed response: ${JSON.stringify(result)}`);
+      return { denied: GatewayErrors.internal() };
+    }
+    if (!simple.isAuthorized) return { denied: GatewayErrors.forbidden() };
+    const context = simple.context && typeof simple.context === 'object' ? simple.context : {};
+    return { context: context as Record<string, unknown> };
+  }
+
+  async function route(
+    request: GatewayRequest,
+    requestId: string,
+  ): Promise<{ response: GatewayResponse; by: string }> {
+    const rawPath = request.target.split('?')[0]!;
+    const local = endpoints.match(request.method, rawPath);
+    if (local) return { response: await local.route.handle(request), by: 'local' };
+
+    const match = table.match(request.method, rawPath);
+    if (!match) return { response: GatewayErrors.notFound(), by: '-' };
+    const fn = options.functionNamed(match.route.function);
+    if (!fn) return { response: GatewayErrors.serviceUnavailable(), by: 'starting' };
+
+    const identity: EventIdentity = {
+      requestId,
+      routeKey: `${match.route.method} ${match.route.path}`,
+      pathParameters: match.pathParameters,
+      now: new Date(),
+    };
+    let authorizerContext: Record<string, unknown> | undefined;
+    if (match.route.authorized) {
+      const outcome = await authorize(request, identity);
+      if ('denied' in outcome) return { response: outcome.denied, by: options.authorizer };
+      authorizerContext = outcome.context;
+    }
+
+    let converted: ConvertedResponse;
+    try {
+      const result = await withTimeout(
+        options.invoke(fn, httpApiEvent(request, identity, authorizerContext)),
+        integrationTimeoutMs,
+      );
+      converted = fromFunctionResult(result);
+    } catch (error) {
+      if (error instanceof IntegrationTimeout) {
+        log(`${fn.name} did not answer within ${integrationTimeoutMs} ms`);
+        return { response: GatewayErrors.serviceUnavailable(), by: fn.name };
+      }
+      // A function error (thrown, rejected, timed out) is a 500 with API Gateway's generic body.
+      log(`${fn.name} failed: ${(error as Error).stack ?? String(error)}`);
+      return { response: GatewayErrors.internal(), by: fn.name };
+    }
+    if (converted.problem) log(`${fn.name} returned a malformed response: ${converted.problem}`);
+    return { response: converted.response, by: fn.name };
+  }
+
+  async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = performance.now();
+    const requestId = newApiRequestId();
+    let body: Buffer;
+    try {
+      body = await readBody(req);
+    } catch (error) {
+      if (!(error instanceof PayloadTooLarge)) throw error;
+      res.setHeader('connection', 'close');
+      write(res, GatewayErrors.tooLarge(), requestId);
+      return;
+    }
+    const request: GatewayRequest = {
+      method: req.method ?? 'GET',
+      target: req.url ?? '/',
+      headers: req.headersDistinct as Record<string, string[]>,
+      body,
+      sourceIp: normalizeIp(req.socket.remoteAddress),
+      protocol: `HTTP/${req.httpVersion}`,
+      port,
+    };
+    const { response, by } = await route(request, requestId).catch((error: unknown) => {
+      log(`gateway error: ${(error as Error).stack ?? String(error)}`);
+      return { response: GatewayErrors.internal(), by: 'gateway' };
+    });
+    write(res, response, requestId);
+    const ms = Math.round(performance.now() - started);
+    log(`${request.method} ${request.target} → ${response.statusCode} ${by} ${ms} ms`);
+  }
+
+  const server = createServer((req, res) => {
+    serve(req, res).catch((error: unknown) => {
+      log(`gateway error: ${(error as Error).stack ?? String(error)}`);
+      if (!res.headersSent) write(res, GatewayErrors.internal(), 'error');
+      else res.destroy();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  port = (server.address() as AddressInfo).port;
+  const host = options.host ?? '127.0.0.1';
+
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        // Idle keep-alive connections would hold close() open; requests in flight get a moment to finish.
+        server.closeIdleConnections();
+        setTimeout(() => server.closeAllConnections(), 1000).unref();
+      }),
+  };
+}

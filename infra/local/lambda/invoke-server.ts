@@ -1,0 +1,184 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Context } from 'aws-lambda';
+import { lambdaContext } from '../runtime/lambda-context.ts';
+
+/**
+ * A local Lambda `Invoke` endpoint: the subset of the Lambda API the SDK's InvokeCommand uses,
+ * so code that hands work to another function (route 1 → importer) runs unchanged locally with
+ * `AWS_ENDPOINT_URL_LAMBDA` pointing here. Requests are not authenticated (any credentials do).
+ *
+ * - `POST /2015-03-31/functions/{name}/invocations`, `{name}` a name or an ARN (`:qualifier` ignored).
+ * - `X-Amz-Invocation-Type: Event` → 202 at once; the function runs in the background and, when
+ *   it fails, is retried twice like Lambda's asynchronous invocation (same request id).
+ * - `RequestResponse` (the default) → 200 with the JSON result, or 200 with
+ *   `X-Amz-Function-Error: Unhandled` and `{errorType, errorMessage, trace}` when it throws.
+ * - `DryRun` → 204; an unknown function → 404 `ResourceNotFoundException`.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: a Lambda handler accepts whatever event its caller sends.
+export type InvokeHandler = (event: any, context: Context) => unknown;
+
+export interface LambdaInvokeServerOptions {
+  /** 0 (the default) picks a free port. */
+  port?: number;
+  host?: string;
+  /** Function name → handler. */
+  functions: Record<string, InvokeHandler>;
+  /** Called for every failed run, asynchronous retries included (default: nothing). */
+  onError?: (functionName: string, error: unknown, info: { attempt: number; async: boolean }) => void;
+  /**
+   * Pauses before the retries of a failed asynchronous invocation. Lambda waits 1 and 2 minutes;
+   * the local default is shorter so a developer sees the outcome, `[]` disables retries.
+   */
+  retryDelaysMs?: readonly number[];
+  /** The timeout the context's getRemainingTimeInMillis counts down from (default 15 min). */
+  timeoutMs?: number;
+}
+
+export interface LambdaInvokeServer {
+  /** For `AWS_ENDPOINT_URL_LAMBDA` or a LambdaClient's `endpoint`. */
+  endpoint: string;
+  port: number;
+  /** Resolves when no asynchronous invocation is running or waiting for a retry. */
+  idle(): Promise<void>;
+  /** Stops accepting invocations (background runs are not interrupted). */
+  stop(): Promise<void>;
+}
+
+const INVOCATIONS_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations\/?$/;
+const DEFAULT_RETRY_DELAYS_MS = [1000, 2000];
+const DEFAULT_TIMEOUT_MS = 15 * 60_000;
+
+/** `my-fn`, `my-fn:live`, `123456789012:function:my-fn`, `arn:aws:lambda:…:function:my-fn:3` → `my-fn`. */
+export function functionNameOf(nameOrArn: string): string {
+  const marker = nameOrArn.indexOf(':function:');
+  const rest = marker === -1 ? nameOrArn : nameOrArn.slice(marker + ':function:'.length);
+  return rest.split(':')[0] ?? rest;
+}
+
+export async function startLambdaInvokeServer(options: LambdaInvokeServerOptions): Promise<LambdaInvokeServer> {
+  const retryDelays = options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  let background = 0;
+  let idleWaiters: (() => void)[] = [];
+  const settle = () => {
+    if (--background > 0) return;
+    const waiters = idleWaiters;
+    idleWaiters = [];
+    for (const wake of waiters) wake();
+  };
+
+  const run = async (name: string, handler: InvokeHandler, event: unknown, requestId: string) =>
+    handler(event, lambdaContext({ functionName: name, timeoutMs, requestId }));
+
+  const runInBackground = async (name: string, handler: InvokeHandler, event: unknown) => {
+    const requestId = randomUUID();
+    try {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await run(name, handler, event, requestId);
+          return;
+        } catch (error) {
+          options.onError?.(name, error, { attempt, async: true });
+          const delay = retryDelays[attempt - 1];
+          if (delay === undefined) return; // Lambda would now hand the event to the dead-letter queue.
+          await new Promise((resolve) => setTimeout(resolve, delay));
+        }
+      }
+    } finally {
+      settle();
+    }
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const match = req.method === 'POST' ? INVOCATIONS_PATH.exec(new URL(req.url ?? '/', 'http://x').pathname) : null;
+    if (!match) return reply(res, 404, { message: `No such Lambda API operation: ${req.method} ${req.url}` }, {
+      'x-amzn-errortype': 'UnknownOperationException',
+    });
+    const name = functionNameOf(decodeURIComponent(match[1]!));
+    const handler = options.functions[name];
+    if (!handler) {
+      return reply(res, 404, { Type: 'User', message: `Function not found: ${name}` }, {
+        'x-amzn-errortype': 'ResourceNotFoundException',
+      });
+    }
+    const payload = await readBody(req);
+    let event: unknown;
+    try {
+      event = payload.length === 0 ? {} : JSON.parse(payload.toString('utf8'));
+    } catch {
+      return reply(res, 400, { Type: 'User', message: 'Could not parse request body into json' }, {
+        'x-amzn-errortype': 'InvalidRequestContentException',
+      });
+    }
+    const invocationType = String(req.headers['x-amz-invocation-type'] ?? 'RequestResponse');
+    if (invocationType === 'DryRun') return reply(res, 204, undefined);
+    if (invocationType === 'Event') {
+      background++;
+      reply(res, 202, undefined);
+      void runInBackground(name, handler, event);
+      return;
+    }
+    try {
+      const result = await run(name, handler, event, randomUUID());
+      reply(res, 200, result ?? null, { 'x-amz-executed-version': '$LATEST' });
+    } catch (error) {
+      options.onError?.(name, error, { attempt: 1, async: false });
+      const failure = error instanceof Error ? error : new Error(String(error));
+      reply(
+        res,
+        200,
+        { errorType: failure.name, errorMessage: failure.message, trace: (failure.stack ?? '').split('\n') },
+        { 'x-amz-function-error': 'Unhandled', 'x-amz-executed-version': '$LATEST' },
+      );
+    }
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      if (!res.headersSent) reply(res, 500, { message: (error as Error).message }, { 'x-amzn-errortype': 'ServiceException' });
+      else res.destroy();
+    });
+  });
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://${host}:${port}`,
+    port,
+    idle: () =>
+      background === 0 ? Promise.resolve() : new Promise<void>((resolve) => idleWaiters.push(resolve)),
+    stop: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function reply(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = body === undefined ? '' : JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+    'x-amzn-requestid': randomUUID(),
+    ...headers,
+  });
+  res.end(text);
+}

@@ -1,0 +1,322 @@
+/**
+ * Query planning: turns a filter into groups of candidate `_id` keys, each with the part of the
+ * filter that still has to be checked (by mingo) on its documents.
+ *
+ * 1. `_id` pinned by equality or `$in` (no regex): direct lookups in the `_id` map.
+ * 2. Otherwise the secondary index whose leading fields are best constrained: equality/`$in`
+ *    become hash lookups, other conditions on an indexed field (`$exists`, ranges, a `$or` whose
+ *    branches all test that one field) are tested once per bucket instead of once per document.
+ * 3. Otherwise a scan in natural (insertion) order.
+ *
+ * A condition answered exactly by the lookup is dropped from the per-document check ("consumed"),
+ * which is what makes `countDocuments` over a million codes a sum of bucket sizes. Consumption
+ * is only claimed when it is provably exact: hash-bucket equality is MongoDB's equality (arrays
+ * never sit in a bucket), and a bucket-level predicate is exact only for buckets whose documents
+ * all hold the same typed value (see isExactBucket). Everything else is re-checked per document.
+ *
+ * Candidates are produced lazily, so a `limit` without a sort stops the walk early.
+ */
+import type { Collection } from './collection.ts';
+import {
+  isExactBucket,
+  MISSING_BUCKET,
+  NULL_BUCKET,
+  type SecondaryIndex,
+  type TrieChild,
+  type TrieNode,
+} from './indexes.ts';
+import { compileFilter, type EngineOptions, MATCH_ALL, type Matcher } from './mingo-bridge.ts';
+import { type Document, isOperatorObject, isPlainObject, MISSING, valueKey } from './values.ts';
+
+export interface CandidateGroup {
+  ids: Iterable<string>;
+  /** Number of ids when they are known to exist (index buckets, full scans); undefined for lookups. */
+  size: number | undefined;
+  /** What remains to be checked per document; MATCH_ALL when the lookup proved everything. */
+  matcher: Matcher;
+}
+
+export interface QueryPlan {
+  /** For diagnostics and tests: `IDHACK`, `IXSCAN <name>` or `COLLSCAN`. */
+  readonly summary: string;
+  groups(): Generator<CandidateGroup>;
+}
+
+interface Level {
+  /** Bucket keys to visit (from equality / `$in`); undefined = visit all buckets. */
+  keys: string[] | undefined;
+  keysEntry: number | undefined;
+  /** Conditions on this field, tested against each visited bucket's representative value. */
+  predSpec: Document | undefined;
+  /** Top-level entries proved by predSpec on an exact bucket. */
+  predEntries: number[];
+}
+
+/** Equality or `$in` on a value → the bucket keys that hold exactly the matching documents. */
+function equalityKeys(condition: unknown): string[] | undefined {
+  if (condition instanceof RegExp) return undefined;
+  if (isOperatorObject(condition)) {
+    const ops = Object.keys(condition);
+    if (ops.length !== 1) return undefined;
+    if (ops[0] === '$eq') {
+      return condition.$eq instanceof RegExp ? undefined : keysForValue(condition.$eq);
+    }
+    if (ops[0] === '$in' && Array.isArray(condition.$in)) {
+      const keys = new Set<string>();
+      for (const value of condition.$in) {
+        if (value instanceof RegExp) return undefined;
+        for (const key of keysForValue(value)) keys.add(key);
+      }
+      return [...keys];
+    }
+    return undefined;
+  }
+  return keysForValue(condition);
+}
+
+function keysForValue(value: unknown): string[] {
+  // Equality with null matches a missing field too.
+  return value === null || value === undefined ? [MISSING_BUCKET, NULL_BUCKET] : [valueKey(value)];
+}
+
+export function planQuery(collection: Collection, filter: Document, options: EngineOptions = {}): QueryPlan {
+  const entries = Object.entries(filter);
+  const residualCache = new Map<string, Matcher>();
+  const matcherWithout = (consumed: readonly number[]): Matcher => {
+    const signature = [...consumed].sort((a, b) => a - b).join(',');
+    let matcher = residualCache.get(signature);
+    if (!matcher) {
+      const skip = new Set(consumed);
+      const residual: Document = {};
+      entries.forEach(([key, value], i) => {
+        if (!skip.has(i)) residual[key] = value;
+      });
+      matcher = Object.keys(residual).length ? compileFilter(residual, options) : MATCH_ALL;
+      residualCache.set(signature, matcher);
+    }
+    return matcher;
+  };
+
+  if (options.collation) {
+    // Collation changes string equality, so hash lookups would be wrong: scan with the full filter.
+    return collectionScan(collection, () => matcherWithout([]));
+  }
+
+  const idEntry = entries.findIndex(([key]) => key === '_id');
+  if (idEntry >= 0) {
+    const keys = equalityKeys(entries[idEntry]![1]);
+    if (keys) {
+      return {
+        summary: 'IDHACK',
+        *groups() {
+          yield { ids: keys, size: undefined, matcher: matcherWithout([idEntry]) };
+        },
+      };
+    }
+  }
+
+  const best = chooseIndex(collection.indexes, entries);
+  if (!best) return collectionScan(collection, () => matcherWithout([]));
+  return indexScan(best.index, best.levels, options, matcherWithout);
+}
+
+function collectionScan(collection: Collection, matcher: () => Matcher): QueryPlan {
+  return {
+    summary: 'COLLSCAN',
+    *groups() {
+      yield { ids: collection.docs.keys(), size: collection.docs.size, matcher: matcher() };
+    },
+  };
+}
+
+function chooseIndex(
+  indexes: readonly SecondaryIndex[],
+  entries: Array<[string, unknown]>,
+): { index: SecondaryIndex; levels: Level[] } | undefined {
+  if (!indexes.length || !entries.length) return undefined;
+  const topLevel = new Map<string, number>();
+  const andConditions = new Map<string, unknown[]>();
+  const orFolds = new Map<string, { entry: number; branches: unknown[] }>();
+
+  const collectAnd = (clauses: unknown): void => {
+    if (!Array.isArray(clauses)) return;
+    for (const clause of clauses) {
+      if (!isPlainObject(clause)) continue;
+      for (const [key, value] of Object.entries(clause)) {
+        if (key === '$and') collectAnd(value);
+        else if (!key.startsWith('$')) {
+          const list = andConditions.get(key) ?? [];
+          list.push(value);
+          andConditions.set(key, list);
+        }
+      }
+    }
+  };
+
+  entries.forEach(([key, value], i) => {
+    if (key === '$and') collectAnd(value);
+    else if (key === '$or') {
+      // A $or whose branches all constrain one and the same field is a condition on that field.
+      if (!Array.isArray(value) || !value.length) return;
+      let field: string | undefined;
+      const branches: unknown[] = [];
+      for (const branch of value) {
+        if (!isPlainObject(branch)) return;
+        const keys = Object.keys(branch);
+        if (keys.length !== 1 || keys[0]!.startsWith('$') || (field !== undefined && keys[0] !== field))
+          return;
+        field = keys[0]!;
+        branches.push(branch[field]);
+      }
+      if (field !== undefined) orFolds.set(field, { entry: i, branches });
+    } else if (!key.startsWith('$')) topLevel.set(key, i);
+  });
+
+  let best: { index: SecondaryIndex; levels: Level[]; score: number } | undefined;
+  for (const index of indexes) {
+    if (index.spec.partialFilterExpression !== undefined) continue; // would miss documents outside it
+    const levels = index.fields.map((field): Level => {
+      let keys: string[] | undefined;
+      let keysEntry: number | undefined;
+      const conditions: unknown[] = [];
+      const predEntries: number[] = [];
+      const entry = topLevel.get(field);
+      if (entry !== undefined) {
+        const condition = entries[entry]![1];
+        keys = equalityKeys(condition);
+        if (keys) keysEntry = entry;
+        else {
+          conditions.push(condition);
+          predEntries.push(entry);
+        }
+      }
+      for (const condition of andConditions.get(field) ?? []) conditions.push(condition);
+      const clauses: Document[] = conditions.map((condition) => ({ v: condition }));
+      const fold = orFolds.get(field);
+      if (fold) {
+        clauses.push({ $or: fold.branches.map((branch) => ({ v: branch })) });
+        predEntries.push(fold.entry);
+      }
+      return { keys, keysEntry, predSpec: clauses.length ? { $and: clauses } : undefined, predEntries };
+    });
+    let leadingKeys = 0;
+    while (levels[leadingKeys]?.keys) leadingKeys++;
+    let leadingConstrained = 0;
+    while (
+      levels[leadingConstrained] &&
+      (levels[leadingConstrained]!.keys || levels[leadingConstrained]!.predSpec)
+    ) {
+      leadingConstrained++;
+    }
+    if (!leadingConstrained) continue;
+    const score = leadingKeys * 1000 + leadingConstrained;
+    if (!best || score > best.score) best = { index, levels, score };
+  }
+  return best;
+}
+
+function indexScan(
+  index: SecondaryIndex,
+  levels: Level[],
+  options: EngineOptions,
+  matcherWithout: (consumed: readonly number[]) => Matcher,
+): QueryPlan {
+  return {
+    summary: `IXSCAN ${index.name}`,
+    *groups() {
+      const predicates = levels.map((level) => {
+        if (!level.predSpec) return undefined;
+        const query = compileFilter(level.predSpec, options);
+        return (child: TrieChild) => query.test(child.rep === MISSING ? {} : { v: child.rep });
+      });
+      const consumed: number[] = [];
+
+      function* visit(node: TrieNode, depth: number): Generator<CandidateGroup> {
+        const level = levels[depth]!;
+        const predicate = predicates[depth];
+        const children: Iterable<[string, TrieChild]> = level.keys
+          ? level.keys.flatMap((key): Array<[string, TrieChild]> => {
+              const child = node.get(key);
+              return child ? [[key, child]] : [];
+            })
+          : node.entries();
+        for (const [bucket, child] of children) {
+          let pushed = 0;
+          if (predicate) {
+            if (!predicate(child)) continue;
+            if (isExactBucket(bucket)) {
+              consumed.push(...level.predEntries);
+              pushed += level.predEntries.length;
+            }
+          }
+          if (level.keysEntry !== undefined) {
+            consumed.push(level.keysEntry);
+            pushed++;
+          }
+          if (child.next instanceof Set) {
+            yield { ids: child.next, size: child.next.size, matcher: matcherWithout(consumed) };
+          } else {
+            yield* visit(child.next, depth + 1);
+          }
+          consumed.length -= pushed;
+        }
+      }
+
+      yield* visit(index.root, 0);
+      if (index.multikey.size) {
+        yield { ids: index.multikey, size: index.multikey.size, matcher: matcherWithout([]) };
+      }
+    },
+  };
+}
+
+/** Matching documents with their `_id` keys, lazily, in plan order. */
+export function* matchingEntries(
+  collection: Collection,
+  filter: Document,
+  options?: EngineOptions,
+): Generator<[string, Document]> {
+  const docs = collection.docs;
+  for (const group of planQuery(collection, filter, options).groups()) {
+    const { matcher } = group;
+    for (const id of group.ids) {
+      const doc = docs.get(id);
+      if (doc !== undefined && (matcher === MATCH_ALL || matcher.test(doc))) yield [id, doc];
+    }
+  }
+}
+
+export function* matchingDocs(
+  collection: Collection,
+  filter: Document,
+  options?: EngineOptions,
+): Generator<Document> {
+  for (const [, doc] of matchingEntries(collection, filter, options)) yield doc;
+}
+
+/** Counts matches; buckets the plan proved entirely matching are counted without visiting documents. */
+export function countMatching(
+  collection: Collection,
+  filter: Document,
+  options: EngineOptions = {},
+  skip = 0,
+  limit = 0,
+): number {
+  const cap = limit > 0 ? skip + limit : Number.POSITIVE_INFINITY;
+  const docs = collection.docs;
+  let count = 0;
+  for (const group of planQuery(collection, filter, options).groups()) {
+    if (group.matcher === MATCH_ALL && group.size !== undefined) {
+      count += group.size;
+    } else {
+      for (const id of group.ids) {
+        const doc = docs.get(id);
+        if (doc !== undefined && group.matcher.test(doc)) count++;
+        if (count >= cap) break;
+      }
+    }
+    if (count >= cap) break;
+  }
+  count = Math.max(0, Math.min(count, cap) - skip);
+  return count;
+}

@@ -1,0 +1,134 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import S3rver from 's3rver';
+import { normalizeIp } from '../gateway/request-event.ts';
+import type { ObjectCreated, ObjectCreatedEventName } from './event.ts';
+
+export interface LocalS3Options {
+  /** 0 picks a free port. */
+  port: number;
+  host?: string;
+  bucket: string;
+  /** Where s3rver keeps buckets and objects. */
+  directory: string;
+  /** Called once per object created (put, form post, copy, completed multipart upload). */
+  onObjectCreated: (object: ObjectCreated) => void;
+  log?: (line: string) => void;
+}
+
+export interface LocalS3 {
+  endpoint: string;
+  port: number;
+  bucket: string;
+  close(): Promise<void>;
+}
+
+/** What the request that caused an s3rver event looked like (s3rver's event does not say). */
+interface RequestInfo {
+  method: string;
+  url: string;
+  sourceIp: string;
+}
+
+const CREATED_BY_S3RVER: Record<string, ObjectCreatedEventName> = {
+  'ObjectCreated:Put': 'ObjectCreated:Put',
+  'ObjectCreated:Post': 'ObjectCreated:Post',
+  'ObjectCreated:Copy': 'ObjectCreated:Copy',
+};
+
+/**
+ * s3rver reports a completed multipart upload as a `Post`; the request (POST `?uploadId=`) tells
+ * the two apart.
+ */
+function eventNameOf(
+  s3rverName: string,
+  request: RequestInfo | undefined,
+): ObjectCreatedEventName | undefined {
+  const name = CREATED_BY_S3RVER[s3rverName];
+  if (name === 'ObjectCreated:Post' && request && /[?&]uploadId=/.test(request.url)) {
+    return 'ObjectCreated:CompleteMultipartUpload';
+  }
+  return name;
+}
+
+/**
+ * A local S3 endpoint: s3rver serving one bucket (created at start), path-style, accepting the
+ * `S3RVER`/`S3RVER` credentials or unsigned requests (`curl -T`). Each request runs inside an
+ * AsyncLocalStorage scope, so the in-process event s3rver emits can be tied back to the request
+ * that caused it (client address, multipart completion).
+ */
+export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
+  const log = options.log ?? (() => {});
+  const s3rver = new S3rver({
+    directory: options.directory,
+    silent: true,
+    configureBuckets: [{ name: options.bucket }],
+  });
+  await s3rver.configureBuckets();
+  const requests = new AsyncLocalStorage<RequestInfo>();
+
+  s3rver.on('error', (error) => {
+    if ((error.status ?? 500) >= 500) log(`s3rver error: ${error.stack ?? error.message}`);
+  });
+  s3rver.on('event', (event) => {
+    const request = requests.getStore();
+    for (const record of event.Records) {
+      const eventName = eventNameOf(record.eventName, request);
+      if (!eventName) continue; // deletions are not of interest here
+      const { bucket, object } = record.s3;
+      const describe = async (): Promise<ObjectCreated> => {
+        // s3rver leaves the ETag out of copy events; the stored metadata has it.
+        const metadata =
+          object.eTag === undefined || object.size === undefined
+            ? await s3rver.store.getMetadata(bucket.name, object.key)
+            : undefined;
+        return {
+          eventName,
+          bucket: bucket.name,
+          key: object.key,
+          size: object.size ?? Number(metadata?.['content-length']),
+          eTag: (object.eTag ?? String(metadata?.etag)).replaceAll('"', ''),
+          sourceIp: request?.sourceIp ?? '127.0.0.1',
+          time: new Date(),
+        };
+      };
+      describe().then(options.onObjectCreated, (error: unknown) =>
+        log(`s3 notification for ${object.key} dropped: ${(error as Error).message}`),
+      );
+    }
+  });
+
+  const app = s3rver.callback();
+  const server = createServer((req, res) => {
+    const ip = normalizeIp(req.socket.remoteAddress);
+    // S3 reports IPv4 addresses only (the Powertools S3 schema insists on it).
+    const info: RequestInfo = {
+      method: req.method ?? 'GET',
+      url: req.url ?? '/',
+      sourceIp: ip.includes(':') ? '127.0.0.1' : ip,
+    };
+    requests.run(info, () => app(req, res));
+  });
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    endpoint: `http://${host}:${port}`,
+    port,
+    bucket: options.bucket,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeIdleConnections();
+        setTimeout(() => server.closeAllConnections(), 1000).unref();
+      }),
+  };
+}

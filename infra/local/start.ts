@@ -1,0 +1,76 @@
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { banner } from './banner.ts';
+import { DEFAULTS, type LocalStack, startLocalStack } from './stack.ts';
+
+/**
+ * `npm start`: the whole service on this machine (SPEC §7). Reads its settings from the
+ * environment, starts the local stack, prints where everything is, and stops it all on Ctrl-C.
+ */
+const port = z.coerce.number().int().min(0).max(65_535);
+const settings = z
+  .object({
+    PORT: port.default(DEFAULTS.port),
+    S3_PORT: port.default(DEFAULTS.s3Port),
+    BUCKET_NAME: z.string().trim().min(1).default(DEFAULTS.bucket),
+    MONGODB_URI: z.string().trim().min(1).optional(),
+    /** Keeps the token signing key and the S3 objects across restarts (git-ignored). */
+    LOCAL_STATE_DIR: z
+      .string()
+      .trim()
+      .min(1)
+      .default(join(fileURLToPath(new URL('../../', import.meta.url)), '.local')),
+  })
+  .safeParse(process.env);
+
+if (!settings.success) {
+  console.error(
+    `Invalid local settings: ${settings.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`,
+  );
+  process.exit(1);
+}
+const env = settings.data;
+
+let stack: LocalStack;
+try {
+  stack = await startLocalStack({
+    port: env.PORT,
+    s3Port: env.S3_PORT,
+    bucket: env.BUCKET_NAME,
+    stateDir: env.LOCAL_STATE_DIR,
+    ...(env.MONGODB_URI ? { mongoUri: env.MONGODB_URI } : {}),
+  });
+} catch (error) {
+  const code = (error as NodeJS.ErrnoException).code;
+  console.error(
+    code === 'EADDRINUSE'
+      ? `A port is already in use (${(error as Error).message}); set PORT / S3_PORT to free ones.`
+      : `The local stack failed to start: ${(error as Error).stack ?? String(error)}`,
+  );
+  process.exit(1);
+}
+
+console.log(banner(stack, env.MONGODB_URI === undefined));
+
+let stopping = false;
+const shutdown = (signal: NodeJS.Signals) => {
+  if (stopping) {
+    console.log(`${signal} again: exiting without waiting.`);
+    process.exit(130);
+  }
+  stopping = true;
+  console.log(`${signal}: stopping…`);
+  stack.stop().then(
+    () => {
+      console.log('Stopped.');
+      process.exit(0);
+    },
+    (error: unknown) => {
+      console.error(`Stopping failed: ${(error as Error).message}`);
+      process.exit(1);
+    },
+  );
+};
+process.on('SIGINT', shutdown);
+process.on('SIGTERM', shutdown);

@@ -1,0 +1,50 @@
+/**
+ * The one route table. The CDK stack builds API Gateway routes from it and the local gateway
+ * serves the same list, so the deployed API and `npm start` cannot drift apart.
+ */
+export const FUNCTIONS = {
+  authorizer: {
+    entry: 'functions/authorizer.ts',
+    description: 'JWT Lambda authorizer (HTTP API, simple responses)',
+  },
+  heartbeat: { entry: 'functions/heartbeat.ts', description: 'GET /heartbeat' },
+  upload: { entry: 'functions/upload.ts', description: 'POST /v1/{campaignId}/codes' },
+  count: { entry: 'functions/count.ts', description: 'GET /v1/{campaignId}/codes/count' },
+  reserve: { entry: 'functions/reserve.ts', description: 'GET /v1/{campaignId}/reserve' },
+  assign: { entry: 'functions/assign.ts', description: 'POST /v1/{campaignId}/assign' },
+  release: { entry: 'functions/release.ts', description: 'POST /v1/{campaignId}/release' },
+  getImport: { entry: 'functions/get-import.ts', description: 'GET /v1/{campaignId}/imports/{importId}' },
+  importS3: {
+    entry: 'functions/import-s3.ts',
+    description: 'S3 ObjectCreated trigger: streaming CSV importer',
+  },
+} as const;
+
+export type FunctionId = keyof typeof FUNCTIONS;
+
+export type HttpMethod = 'GET' | 'POST';
+
+export interface Route {
+  method: HttpMethod;
+  /** API Gateway path syntax: `{name}` is a path parameter. */
+  path: string;
+  function: FunctionId;
+  /** Guarded by the JWT Lambda authorizer. */
+  authorized: boolean;
+}
+
+export const ROUTES: readonly Route[] = [
+  { method: 'GET', path: '/heartbeat', function: 'heartbeat', authorized: false },
+  { method: 'POST', path: '/v1/{campaignId}/codes', function: 'upload', authorized: true },
+  { method: 'GET', path: '/v1/{campaignId}/codes/count', function: 'count', authorized: true },
+  { method: 'GET', path: '/v1/{campaignId}/reserve', function: 'reserve', authorized: true },
+  { method: 'POST', path: '/v1/{campaignId}/assign', function: 'assign', authorized: true },
+  { method: 'POST', path: '/v1/{campaignId}/release', function: 'release', authorized: true },
+  { method: 'GET', path: '/v1/{campaignId}/imports/{importId}', function: 'getImport', authorized: true },
+];
+
+/** The route key API Gateway uses (`GET /v1/{campaignId}/reserve`). */
+export const routeKey = (route: Route): string => `${route.method} ${route.path}`;
+
+/** The function the S3 trigger and the upload route's asynchronous hand-off invoke. */
+export const IMPORTER_FUNCTION: FunctionId = 'importS3';

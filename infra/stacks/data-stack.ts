@@ -1,0 +1,58 @@
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+
+export interface DataStackProps extends StackProps {
+  /** Name of the existing Secrets Manager secret that holds the MongoDB connection string. */
+  mongoSecretName: string;
+}
+
+/**
+ * The stateful parts, kept apart from the service so the service stack can be replaced freely:
+ * the codes bucket, the import failure queue, and a reference (by name) to the MongoDB secret,
+ * which is created outside CDK so the connection string never appears in a template.
+ */
+export class DataStack extends Stack {
+  readonly codesBucket: Bucket;
+  readonly importFailureQueue: Queue;
+  readonly mongoSecret: ISecret;
+
+  constructor(scope: Construct, id: string, props: DataStackProps) {
+    super(scope, id, props);
+
+    // Versioned: the importer reads exactly the object version an S3 event announced, even when the
+    // same key is uploaded again before the import runs; every upload of a key gets its own import
+    // record (the record id includes the version); an overwritten or deleted file can be recovered.
+    // Old versions expire after 30 days so the bucket does not keep every CSV forever.
+    this.codesBucket = new Bucket(this, 'CodesBucket', {
+      encryption: BucketEncryption.S3_MANAGED,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      enforceSSL: true,
+      versioned: true,
+      lifecycleRules: [
+        { id: 'expire-old-versions', noncurrentVersionExpiration: Duration.days(30) },
+        { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(7) },
+      ],
+      // Codes are customer data: deleting the stack must not delete them.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    // Imports that failed every asynchronous retry land here (the importer's on-failure destination).
+    this.importFailureQueue = new Queue(this, 'ImportFailureQueue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+
+    this.mongoSecret = Secret.fromSecretNameV2(this, 'MongoUriSecret', props.mongoSecretName);
+
+    new CfnOutput(this, 'CodesBucketName', {
+      value: this.codesBucket.bucketName,
+      description: 'Upload code files to s3://<this bucket>/codes/<campaignId>/<tm|external>/<name>.csv',
+    });
+    new CfnOutput(this, 'ImportFailureQueueUrl', { value: this.importFailureQueue.queueUrl });
+  }
+}

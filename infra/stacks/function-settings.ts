@@ -1,0 +1,54 @@
+import { Duration } from 'aws-cdk-lib';
+import type { FunctionId } from '../routes.ts';
+
+/** What a function needs from its environment; each need maps to variables and IAM statements. */
+export type Need =
+  /** MongoDB connection (MONGODB_SECRET_NAME etc.) and read access to the secret. */
+  | 'mongo'
+  /** JWT verification settings (JWT_ISSUER, JWT_AUDIENCE, JWKS_URI). */
+  | 'auth'
+  /** Reads uploaded CSVs: BUCKET_NAME and s3:GetObject on codes/*. */
+  | 'codesBucket'
+  /**
+   * Tells a missing upload (404 `fileNotFound`) from a forbidden one: S3 answers 403 instead of 404
+   * to a caller without s3:ListBucket. Grants ListBucket on the codes bucket (key names, no data).
+   */
+  | 'codesListing'
+  /** Hands imports to the importer: IMPORT_FUNCTION_NAME, IMPORT_WAIT_MS, lambda:InvokeFunction. */
+  | 'importer';
+
+export interface FunctionSettings {
+  needs: readonly Need[];
+  timeout: Duration;
+  /** 'api' = the apiMemoryMb context value, 'importer' = importerMemoryMb. */
+  memory: 'api' | 'importer';
+}
+
+// API Gateway drops an integration after 30 s; HTTP functions stop just before so the client gets
+// the function's own answer (the upload route answers 202 after IMPORT_WAIT_MS, 25 s by default).
+const API_TIMEOUT = Duration.seconds(29);
+
+/**
+ * Per-function settings, keyed by every function of infra/routes.ts (the Record type makes a new
+ * function there fail to compile until it is given settings here).
+ */
+export const FUNCTION_SETTINGS: Record<FunctionId, FunctionSettings> = {
+  // HTTP API Lambda authorizers may run for at most 10 s.
+  authorizer: { needs: ['auth'], timeout: Duration.seconds(10), memory: 'api' },
+  heartbeat: { needs: ['mongo'], timeout: Duration.seconds(10), memory: 'api' },
+  upload: {
+    needs: ['mongo', 'codesBucket', 'codesListing', 'importer'],
+    timeout: API_TIMEOUT,
+    memory: 'api',
+  },
+  count: { needs: ['mongo'], timeout: API_TIMEOUT, memory: 'api' },
+  reserve: { needs: ['mongo'], timeout: API_TIMEOUT, memory: 'api' },
+  assign: { needs: ['mongo'], timeout: API_TIMEOUT, memory: 'api' },
+  release: { needs: ['mongo'], timeout: API_TIMEOUT, memory: 'api' },
+  getImport: { needs: ['mongo'], timeout: API_TIMEOUT, memory: 'api' },
+  // Lambda's maximum: a very large file streams for minutes; progress is saved as it goes.
+  importS3: { needs: ['mongo', 'codesBucket'], timeout: Duration.minutes(15), memory: 'importer' },
+};
+
+/** `getImport` → `get-import`: function names and construct ids read like the entry files. */
+export const kebabCase = (id: string): string => id.replace(/[A-Z0-9]+/g, (m) => `-${m.toLowerCase()}`);

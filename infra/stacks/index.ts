@@ -1,0 +1,39 @@
+import { Annotations, type App, Tags } from 'aws-cdk-lib';
+import { readServiceConfig } from '../config.ts';
+import { DataStack } from './data-stack.ts';
+import { ServiceStack } from './service-stack.ts';
+
+export interface CodeServiceStacks {
+  data: DataStack;
+  service: ServiceStack;
+}
+
+/**
+ * Defines the two stacks of the service in an app. Both are environment-agnostic (no account or
+ * region, no lookups), so `cdk synth` works offline without credentials; the deploy target comes
+ * from the AWS profile/region the CLI runs with.
+ */
+export function defineStacks(app: App): CodeServiceStacks {
+  const config = readServiceConfig(app.node);
+  const data = new DataStack(app, `${config.servicePrefix}-data`, {
+    description: 'Code service: codes bucket, import failure queue, MongoDB secret reference',
+    mongoSecretName: config.mongo.secretName,
+  });
+  const service = new ServiceStack(app, config.servicePrefix, {
+    description: 'Code service: HTTP API, Lambda functions, S3 importer, dashboard and alarms',
+    config,
+    codesBucket: { bucketName: data.codesBucket.bucketName, bucketArn: data.codesBucket.bucketArn },
+    importFailureQueue: data.importFailureQueue,
+    mongoSecret: data.mongoSecret,
+  });
+  service.addStackDependency(data);
+  Tags.of(app).add('service', config.servicePrefix);
+  if (config.placeholderAuth) {
+    Annotations.of(service).addWarningV2(
+      'code-service:placeholderAuth',
+      'issuer/jwksUri are the example.com placeholders: the authorizer will reject every token. ' +
+        'Deploy with -c issuer=... -c audience=... -c jwksUri=...',
+    );
+  }
+  return { data, service };
+}

@@ -1,0 +1,253 @@
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import {
+  HttpApi,
+  HttpMethod,
+  HttpNoneAuthorizer,
+  HttpStage,
+  type IHttpRouteAuthorizer,
+} from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { Bucket, EventType, type IBucket } from 'aws-cdk-lib/aws-s3';
+import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import type { ServiceConfig } from '../config.ts';
+import { Monitoring } from '../constructs/monitoring.ts';
+import { ServiceFunction } from '../constructs/service-function.ts';
+import { FUNCTIONS, type FunctionId, IMPORTER_FUNCTION, ROUTES, routeKey } from '../routes.ts';
+import { FUNCTION_SETTINGS, kebabCase, type Need } from './function-settings.ts';
+
+/** Uploaded code files live under this prefix (`codes/<campaignId>/<type>/<name>.csv`). */
+export const CODES_PREFIX = 'codes/';
+export const CODES_SUFFIX = '.csv';
+
+export interface ServiceStackProps extends StackProps {
+  config: ServiceConfig;
+  /** From the data stack; referenced by name/ARN only, so the stacks have no dependency cycle. */
+  codesBucket: { bucketName: string; bucketArn: string };
+  importFailureQueue: IQueue;
+  mongoSecret: ISecret;
+}
+
+/**
+ * The service: one Lambda per route plus the S3 importer, the HTTP API built from the shared route
+ * table (infra/routes.ts) with the JWT authorizer on every route but `/heartbeat`, the S3 trigger,
+ * least-privilege IAM, and the monitoring (dashboard, alarms, saved log queries).
+ */
+export class ServiceStack extends Stack {
+  readonly functions: Record<FunctionId, NodejsFunction>;
+  readonly httpApi: HttpApi;
+  readonly stage: HttpStage;
+
+  constructor(scope: Construct, id: string, props: ServiceStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+
+    // Imported rather than passed as the data stack's Bucket: the notification then lives in this
+    // stack (as a custom resource) and the data stack never references the importer, so no cycle.
+    const codesBucket = Bucket.fromBucketAttributes(this, 'CodesBucket', props.codesBucket);
+
+    // Every function of the route table, each through the one construct. The importer goes first:
+    // the upload function's environment names it.
+    const order = (Object.keys(FUNCTIONS) as FunctionId[]).sort(
+      (a, b) => Number(b === IMPORTER_FUNCTION) - Number(a === IMPORTER_FUNCTION),
+    );
+    const built = {} as Record<FunctionId, ServiceFunction>;
+    for (const functionId of order) {
+      const settings = FUNCTION_SETTINGS[functionId];
+      built[functionId] = new ServiceFunction(this, `${functionId[0]!.toUpperCase()}${functionId.slice(1)}`, {
+        entry: FUNCTIONS[functionId].entry,
+        description: FUNCTIONS[functionId].description,
+        functionName: `${config.servicePrefix}-${kebabCase(functionId)}`,
+        memorySize: settings.memory === 'importer' ? config.importer.memoryMb : config.apiMemoryMb,
+        timeout: settings.timeout,
+        logRetention: config.logRetention,
+        environment: this.environmentFor(settings.needs, config, codesBucket, built[IMPORTER_FUNCTION]),
+        reservedConcurrentExecutions:
+          functionId === IMPORTER_FUNCTION ? config.importer.concurrency : undefined,
+      });
+    }
+    this.functions = Object.fromEntries(
+      Object.entries(built).map(([functionId, construct]) => [functionId, construct.function]),
+    ) as Record<FunctionId, NodejsFunction>;
+    const importer = this.functions[IMPORTER_FUNCTION];
+
+    for (const functionId of order) {
+      this.grantNeeds(this.functions[functionId], FUNCTION_SETTINGS[functionId].needs, {
+        codesBucket,
+        mongoSecret: props.mongoSecret,
+        importer,
+      });
+    }
+
+    // S3 → importer. OBJECT_CREATED is `s3:ObjectCreated:*`: Put, Post, Copy and
+    // CompleteMultipartUpload (large CSVs arrive as multipart uploads).
+    codesBucket.addEventNotification(EventType.OBJECT_CREATED, new LambdaDestination(importer), {
+      prefix: CODES_PREFIX,
+      suffix: CODES_SUFFIX,
+    });
+    // S3 and the upload route invoke the importer asynchronously: Lambda retries a failed import
+    // twice (the importer resumes it idempotently), then parks the event in the failure queue.
+    importer.configureAsyncInvoke({
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(6),
+      onFailure: new SqsDestination(props.importFailureQueue),
+    });
+
+    const api = this.buildApi(config);
+    this.httpApi = api.httpApi;
+    this.stage = api.stage;
+
+    const monitoring = new Monitoring(this, 'Monitoring', {
+      servicePrefix: config.servicePrefix,
+      httpApi: this.httpApi,
+      stage: this.stage,
+      routes: ROUTES,
+      functions: built,
+      importer,
+      importFailureQueue: props.importFailureQueue,
+      api5xxAlarmPercent: config.api5xxAlarmPercent,
+      alarmEmail: config.alarmEmail,
+    });
+
+    new CfnOutput(this, 'ApiUrl', { value: this.stage.url, description: 'Base URL of the HTTP API' });
+    new CfnOutput(this, 'ImporterFunctionName', { value: importer.functionName });
+    new CfnOutput(this, 'DashboardName', { value: monitoring.dashboard.dashboardName });
+    new CfnOutput(this, 'AlarmTopicArn', { value: monitoring.alarmTopic.topicArn });
+  }
+
+  private buildApi(config: ServiceConfig): { httpApi: HttpApi; stage: HttpStage } {
+    const httpApi = new HttpApi(this, 'HttpApi', {
+      apiName: `${config.servicePrefix}-api`,
+      description: 'Code service HTTP API (SPEC §4)',
+      // Our own $default stage below carries throttling and per-route metrics.
+      createDefaultStage: false,
+    });
+    const stage = new HttpStage(this, 'DefaultStage', {
+      httpApi,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit: config.throttle.rateLimit, burstLimit: config.throttle.burstLimit },
+      // Route-level Count/4xx/5xx/Latency metrics for the dashboard.
+      detailedMetricsEnabled: true,
+    });
+
+    const authorizer = new HttpLambdaAuthorizer('JwtAuthorizer', this.functions.authorizer, {
+      authorizerName: 'jwt',
+      responseTypes: [HttpLambdaResponseType.SIMPLE],
+      identitySource: ['$request.header.Authorization'],
+      // Decisions are cached per Authorization header, i.e. per token.
+      resultsCacheTtl: Duration.seconds(config.authorizerCacheTtlSeconds),
+    });
+    const noAuth = new HttpNoneAuthorizer();
+
+    const integrations = new Map<FunctionId, HttpLambdaIntegration>();
+    for (const route of ROUTES) {
+      // `/dev/*` (local token minting) exists only in the local gateway; never deploy it.
+      if (route.path === '/dev' || route.path.startsWith('/dev/')) {
+        throw new Error(`Route ${routeKey(route)} is local-only and must not be deployed`);
+      }
+      let integration = integrations.get(route.function);
+      if (!integration) {
+        integration = new HttpLambdaIntegration(
+          `${route.function}Integration`,
+          this.functions[route.function],
+        );
+        integrations.set(route.function, integration);
+      }
+      const routeAuthorizer: IHttpRouteAuthorizer = route.authorized ? authorizer : noAuth;
+      httpApi.addRoutes({
+        path: route.path,
+        methods: [HttpMethod[route.method]],
+        integration,
+        authorizer: routeAuthorizer,
+      });
+    }
+    return { httpApi, stage };
+  }
+
+  private environmentFor(
+    needs: readonly Need[],
+    config: ServiceConfig,
+    codesBucket: IBucket,
+    importer: ServiceFunction | undefined,
+  ): Record<string, string> {
+    const env: Record<string, string> = {};
+    for (const need of needs) {
+      switch (need) {
+        case 'mongo':
+          env.MONGODB_SECRET_NAME = config.mongo.secretName;
+          env.MONGODB_MAX_POOL_SIZE = String(config.mongo.maxPoolSize);
+          if (config.mongo.dbName) env.MONGODB_DB = config.mongo.dbName;
+          break;
+        case 'auth':
+          env.JWT_ISSUER = config.auth.issuer;
+          env.JWT_AUDIENCE = config.auth.audience;
+          env.JWKS_URI = config.auth.jwksUri;
+          break;
+        case 'codesBucket':
+          env.BUCKET_NAME = codesBucket.bucketName;
+          break;
+        case 'codesListing':
+          break; // permissions only
+        case 'importer':
+          if (!importer) throw new Error('the importer must be built before the functions that invoke it');
+          env.IMPORT_FUNCTION_NAME = importer.function.functionName;
+          env.IMPORT_WAIT_MS = String(config.importer.waitMs);
+          break;
+      }
+    }
+    return env;
+  }
+
+  /** Explicit statements, no grant helpers that would add wildcard actions (`s3:GetObject*`). */
+  private grantNeeds(
+    fn: NodejsFunction,
+    needs: readonly Need[],
+    resources: { codesBucket: IBucket; mongoSecret: ISecret; importer: IFunction },
+  ): void {
+    for (const need of needs) {
+      switch (need) {
+        case 'mongo':
+          fn.addToRolePolicy(
+            new PolicyStatement({
+              actions: ['secretsmanager:GetSecretValue'],
+              // A secret's ARN ends in a random 6-character suffix, unknown when referenced by name.
+              resources: [`${resources.mongoSecret.secretArn}-??????`],
+            }),
+          );
+          break;
+        case 'codesBucket':
+          fn.addToRolePolicy(
+            new PolicyStatement({
+              // GetObjectVersion: the bucket is versioned and the importer reads the announced version.
+              actions: ['s3:GetObject', 's3:GetObjectVersion'],
+              resources: [resources.codesBucket.arnForObjects(`${CODES_PREFIX}*`)],
+            }),
+          );
+          break;
+        case 'importer':
+          fn.addToRolePolicy(
+            new PolicyStatement({
+              actions: ['lambda:InvokeFunction'],
+              resources: [resources.importer.functionArn],
+            }),
+          );
+          break;
+        case 'codesListing':
+          fn.addToRolePolicy(
+            new PolicyStatement({ actions: ['s3:ListBucket'], resources: [resources.codesBucket.bucketArn] }),
+          );
+          break;
+        case 'auth':
+          break; // the authorizer only fetches the public JWKS over HTTPS
+      }
+    }
+  }
+}

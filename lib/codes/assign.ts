@@ -1,0 +1,26 @@
+import { MetricName, MetricUnit, metrics } from '../observability.ts';
+import { assignCodes as assignInStore } from './store.ts';
+import { type Caller, parseCampaignId, parseCodes, requireSupreme } from './validation.ts';
+
+export interface AssignInput {
+  campaignId: unknown;
+  codes: unknown;
+}
+
+export interface ChangeCount {
+  count: { in: number; updated: number };
+}
+
+/** Assigns codes for good; a repeat is a no-op with `updated: 0` (SPEC §4 route 4). */
+export async function assignCodes(
+  caller: Caller,
+  input: AssignInput,
+  now = new Date(),
+): Promise<ChangeCount> {
+  requireSupreme(caller);
+  const campaignId = parseCampaignId(input.campaignId);
+  const codes = parseCodes(input.codes);
+  const updated = await assignInStore(campaignId, codes, now);
+  metrics.addMetric(MetricName.CodesAssigned, MetricUnit.Count, updated);
+  return { count: { in: codes.length, updated } };
+}

@@ -1,0 +1,40 @@
+import { ServiceError } from '../errors.ts';
+import { MetricName, MetricUnit, metrics } from '../observability.ts';
+import type { ChangeCount } from './assign.ts';
+import { releaseCodes as releaseInStore, releaseReservation } from './store.ts';
+import { type Caller, parseCampaignId, parseCodes, parseReserveId, requireSupreme } from './validation.ts';
+
+export interface ReleaseInput {
+  campaignId: unknown;
+  codes?: unknown;
+  reserveId?: unknown;
+}
+
+/**
+ * Returns reserved codes to the pool, either the listed ones or all a reservation holds. With both
+ * given, only the listed codes held by that reservation are released.
+ */
+export async function releaseCodes(
+  caller: Caller,
+  input: ReleaseInput,
+  now = new Date(),
+): Promise<ChangeCount> {
+  requireSupreme(caller);
+  const campaignId = parseCampaignId(input.campaignId);
+  const hasCodes = input.codes !== undefined && input.codes !== null;
+  if (!hasCodes && (input.reserveId === undefined || input.reserveId === null)) {
+    throw new ServiceError('missingCodes', 'codes or reserveId is required');
+  }
+  const reserveId =
+    input.reserveId === undefined || input.reserveId === null ? undefined : parseReserveId(input.reserveId);
+  let result: ChangeCount['count'];
+  if (hasCodes) {
+    const codes = parseCodes(input.codes);
+    result = { in: codes.length, updated: await releaseInStore(campaignId, codes, now, reserveId) };
+  } else {
+    const updated = await releaseReservation(campaignId, reserveId!, now);
+    result = { in: updated, updated };
+  }
+  metrics.addMetric(MetricName.CodesReleased, MetricUnit.Count, result.updated);
+  return { count: result };
+}

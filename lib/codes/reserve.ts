@@ -1,0 +1,123 @@
+import { randomInt, randomUUID } from 'node:crypto';
+import { ServiceError } from '../errors.ts';
+import { logger, MetricName, MetricUnit, metrics } from '../observability.ts';
+import type { PoolScope } from './model.ts';
+import { findAvailable, findHeld, reserveIfAvailable } from './store.ts';
+import {
+  type Caller,
+  parseCampaignId,
+  parseCount,
+  parseOptionalReserveId,
+  parseType,
+  requireSupreme,
+} from './validation.ts';
+
+export interface ReserveInput {
+  campaignId: unknown;
+  count: unknown;
+  type: unknown;
+  reserveId?: unknown;
+}
+
+export interface Reservation {
+  reserveId: string;
+  codes: string[];
+  /** True when a client-supplied reserveId already held codes and they were returned again. */
+  replayed: boolean;
+}
+
+/**
+ * Concurrent reservations start reading the pool at a random offset within this many candidates
+ * per code requested, so they rarely reach for the same codes. Skipping is cheap (index keys).
+ */
+const SPREAD_PER_CODE = 512;
+const MAX_SPREAD = 10_000;
+/** When the pool turns out smaller than the offset, at most this many codes are read to pick from. */
+const SMALL_POOL_WINDOW = 2_000;
+/** A bound on rounds, far above what contention needs: each round either wins codes or sees others win. */
+const MAX_ROUNDS = 64;
+
+const generateReserveId = (): string => randomUUID();
+
+/** `n` distinct items drawn at random (partial Fisher-Yates). */
+function pickRandom<T>(items: T[], n: number): T[] {
+  const pool = [...items];
+  const count = Math.min(n, pool.length);
+  for (let i = 0; i < count; i++) {
+    const j = randomInt(i, pool.length);
+    [pool[i], pool[j]] = [pool[j]!, pool[i]!];
+  }
+  return pool.slice(0, count);
+}
+
+/**
+ * Reads `need` available codes starting at a random offset. When the offset overshoots the end of
+ * the pool, the pool is small: its first codes (up to a window) are read and `need` of them picked
+ * at random, so small pools are spread as well as large ones.
+ */
+async function drawCandidates(scope: PoolScope, need: number, now: Date): Promise<string[]> {
+  const skip = randomInt(0, Math.min(need * SPREAD_PER_CODE, MAX_SPREAD) + 1);
+  const candidates = await findAvailable(scope, now, need, skip);
+  if (candidates.length === need || skip === 0) return candidates;
+  const window = await findAvailable(scope, now, Math.min(skip + need, SMALL_POOL_WINDOW), 0);
+  return pickRandom(window, need);
+}
+
+/**
+ * Tops a reservation up until it holds `count` codes or the pool is exhausted. Each code is won by
+ * a conditional update that re-checks availability per document, so no code can ever go to two
+ * reservations; losing a race only costs another round.
+ */
+async function fill(scope: PoolScope, reserveId: string, count: number, now: Date): Promise<string[]> {
+  let held: string[] = [];
+  for (let round = 0; held.length < count; round++) {
+    if (round === MAX_ROUNDS) {
+      logger.warn('Reservation stopped after too many contended rounds', {
+        reserveId,
+        held: held.length,
+        count,
+      });
+      break;
+    }
+    const candidates = await drawCandidates(scope, count - held.length, now);
+    if (candidates.length === 0) break; // the pool is exhausted
+    const won = await reserveIfAvailable(scope, candidates, reserveId, now);
+    // All won: we know exactly which codes we hold. Otherwise read back what this reservation holds.
+    held = won === candidates.length ? held.concat(candidates) : await findHeld(scope, reserveId, now);
+  }
+  return held;
+}
+
+export async function reserveCodes(
+  caller: Caller,
+  input: ReserveInput,
+  now = new Date(),
+): Promise<Reservation> {
+  requireSupreme(caller);
+  const campaignId = parseCampaignId(input.campaignId);
+  if (input.count === undefined || input.type === undefined || input.count === '' || input.type === '') {
+    throw new ServiceError('missingCodeReserveParams', 'count and type are required');
+  }
+  const count = parseCount(input.count);
+  const scope: PoolScope = { campaignId, type: parseType(input.type) };
+  const clientReserveId = parseOptionalReserveId(input.reserveId);
+
+  if (clientReserveId !== undefined) {
+    // A retry with the same reserveId gets the codes it already holds, not more (safe retries).
+    const held = await findHeld(scope, clientReserveId, now);
+    if (held.length > 0) return { reserveId: clientReserveId, codes: held, replayed: true };
+  }
+  const reserveId = clientReserveId ?? generateReserveId();
+  const codes = await fill(scope, reserveId, count, now);
+
+  metrics.addMetric(MetricName.CodesReserved, MetricUnit.Count, codes.length);
+  metrics.addMetric(MetricName.ReserveShortfall, MetricUnit.Count, count - codes.length);
+  logger.info('Codes reserved', {
+    campaignId,
+    type: scope.type,
+    reserveId,
+    requested: count,
+    granted: codes.length,
+  });
+  return { reserveId, codes, replayed: false };
+}

@@ -1,0 +1,47 @@
+import type { Filter } from 'mongodb';
+import { type CodeDocument, type CodeStatus, type PoolScope, RESERVATION_TTL_MS } from './model.ts';
+
+/**
+ * Status is never stored: it is derived from the dates at query time (SPEC §2), so a reservation
+ * expires by itself 24 h after `date.reserved` and nothing has to sweep it.
+ */
+export const reservationCutoff = (now: Date): Date => new Date(now.getTime() - RESERVATION_TTL_MS);
+
+const notAssigned = { 'date.assigned': { $exists: false } } as const;
+
+/** Not assigned, and never reserved or the reservation is older than 24 h. */
+export const availableCondition = (now: Date): Filter<CodeDocument> => ({
+  ...notAssigned,
+  $or: [{ 'date.reserved': { $exists: false } }, { 'date.reserved': { $lte: reservationCutoff(now) } }],
+});
+
+/** Not assigned, and reserved within the last 24 h. */
+export const reservedCondition = (now: Date): Filter<CodeDocument> => ({
+  ...notAssigned,
+  'date.reserved': { $gt: reservationCutoff(now) },
+});
+
+/** Assigned: terminal, whatever the reservation dates say. */
+export const assignedCondition = (): Filter<CodeDocument> => ({ 'date.assigned': { $exists: true } });
+
+export const statusCondition = (status: CodeStatus, now: Date): Filter<CodeDocument> => {
+  switch (status) {
+    case 'available':
+      return availableCondition(now);
+    case 'reserved':
+      return reservedCondition(now);
+    case 'assigned':
+      return assignedCondition();
+  }
+};
+
+/** The pool's equality fields lead, matching the leading fields of the status index. */
+export const poolFilter = (scope: PoolScope): Filter<CodeDocument> => ({
+  '_id.campaign_id': scope.campaignId,
+  type: scope.type,
+});
+
+export const statusFilter = (scope: PoolScope, status: CodeStatus, now: Date): Filter<CodeDocument> => ({
+  ...poolFilter(scope),
+  ...statusCondition(status, now),
+});

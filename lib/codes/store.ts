@@ -1,0 +1,112 @@
+import type { Filter } from 'mongodb';
+import { codesCollection } from '../mongo/collections.ts';
+import { dbCall } from '../mongo/instrument.ts';
+import { type CodeDocument, type CodeStatus, codeId, type PoolScope } from './model.ts';
+import { availableCondition, poolFilter, reservedCondition, statusFilter } from './status-filters.ts';
+
+/**
+ * The `codes` datastore: every query the lifecycle operations make, each one traced as its own
+ * subsegment. Assign and release match the full compound `_id` with `$in`, so they use the
+ * primary index; codes arrive here already validated as strings (no operator can be smuggled in).
+ */
+
+const idsOf = (campaignId: string, codes: readonly string[]) => codes.map((code) => codeId(campaignId, code));
+
+export async function countByStatus(scope: PoolScope, status: CodeStatus, now: Date): Promise<number> {
+  const codes = await codesCollection();
+  return dbCall(`count.${status}`, () => codes.countDocuments(statusFilter(scope, status, now)));
+}
+
+/** Up to `limit` available codes, starting `skip` codes into the pool (spreads concurrent callers). */
+export async function findAvailable(
+  scope: PoolScope,
+  now: Date,
+  limit: number,
+  skip: number,
+): Promise<string[]> {
+  const codes = await codesCollection();
+  const docs = await dbCall('findAvailable', () =>
+    codes
+      .find(statusFilter(scope, 'available', now), { projection: { _id: 1 } })
+      .skip(skip)
+      .limit(limit)
+      .toArray(),
+  );
+  return docs.map((doc) => doc._id.code);
+}
+
+/**
+ * Reserves the listed codes that are still available, in one conditional update: MongoDB
+ * re-evaluates the filter per document under its write lock, so a code already taken by a
+ * concurrent reservation is skipped, never handed out twice. Returns how many were won.
+ */
+export async function reserveIfAvailable(
+  scope: PoolScope,
+  codeList: readonly string[],
+  reserveId: string,
+  now: Date,
+): Promise<number> {
+  const codes = await codesCollection();
+  const result = await dbCall('reserve', () =>
+    codes.updateMany(
+      { _id: { $in: idsOf(scope.campaignId, codeList) }, type: scope.type, ...availableCondition(now) },
+      { $set: { 'date.reserved': now, reserveId } },
+    ),
+  );
+  return result.modifiedCount;
+}
+
+/** The codes a live reservation holds (reserved within 24 h, not assigned). */
+export async function findHeld(scope: PoolScope, reserveId: string, now: Date): Promise<string[]> {
+  const codes = await codesCollection();
+  const docs = await dbCall('findHeld', () =>
+    codes
+      .find({ reserveId, ...poolFilter(scope), ...reservedCondition(now) }, { projection: { _id: 1 } })
+      .toArray(),
+  );
+  return docs.map((doc) => doc._id.code);
+}
+
+/** Assigns the listed codes that are not yet assigned; returns how many were newly assigned. */
+export async function assignCodes(
+  campaignId: string,
+  codeList: readonly string[],
+  now: Date,
+): Promise<number> {
+  const codes = await codesCollection();
+  const result = await dbCall('assign', () =>
+    codes.updateMany(
+      { _id: { $in: idsOf(campaignId, codeList) }, 'date.assigned': { $exists: false } },
+      { $set: { 'date.assigned': now } },
+    ),
+  );
+  return result.modifiedCount;
+}
+
+const releaseUpdate = { $unset: { 'date.reserved': '', reserveId: '' } } as const;
+
+/** Releases the listed codes that are reserved and not assigned; returns how many were released. */
+export async function releaseCodes(
+  campaignId: string,
+  codeList: readonly string[],
+  now: Date,
+  reserveId?: string,
+): Promise<number> {
+  const codes = await codesCollection();
+  const filter: Filter<CodeDocument> = {
+    _id: { $in: idsOf(campaignId, codeList) },
+    ...reservedCondition(now),
+    ...(reserveId === undefined ? {} : { reserveId }),
+  };
+  const result = await dbCall('release', () => codes.updateMany(filter, releaseUpdate));
+  return result.modifiedCount;
+}
+
+/** Releases every code a reservation still holds in this campaign; returns how many. */
+export async function releaseReservation(campaignId: string, reserveId: string, now: Date): Promise<number> {
+  const codes = await codesCollection();
+  const result = await dbCall('releaseReservation', () =>
+    codes.updateMany({ reserveId, '_id.campaign_id': campaignId, ...reservedCondition(now) }, releaseUpdate),
+  );
+  return result.modifiedCount;
+}

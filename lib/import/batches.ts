@@ -1,0 +1,85 @@
+import type { RejectedRow } from './model.ts';
+
+/**
+ * A batch: the rows between two commits. Its accepted codes are collapsed in a Set (a repeat
+ * inside the batch is written once and counted as a duplicate); the rows it rejected or skipped
+ * are counted with it, so committing it moves the import's position and counts together.
+ */
+export interface Batch {
+  /** 1-based, as `progress.batches` counts them. */
+  index: number;
+  /** The records before this batch (the import's committed position when it was started). */
+  fromRow: number;
+  /** The records up to and including this batch's last one; set when it is closed. */
+  toRow: number;
+  toLine: number;
+  accepted: number;
+  codes: Set<string>;
+  rejected: number;
+  skipped: number;
+  /** Rejects to add to the import's sample (only while it holds fewer than 100). */
+  rejects: RejectedRow[];
+}
+
+export const newBatch = (index: number, fromRow: number): Batch => ({
+  index,
+  fromRow,
+  toRow: fromRow,
+  toLine: 0,
+  accepted: 0,
+  codes: new Set(),
+  rejected: 0,
+  skipped: 0,
+  rejects: [],
+});
+
+/**
+ * Runs batch writes one after another in submission order (so commits move the position forward
+ * in order), while the caller keeps parsing. `waitForRoom` is the backpressure: the parser stops
+ * pulling from S3 while `limit` batches are queued or being written, so memory stays flat
+ * whatever the file's size. After the first failure no further batch starts.
+ */
+export class BatchQueue {
+  private tail: Promise<void> = Promise.resolve();
+  private pending = 0;
+  private failure: { error: unknown } | undefined;
+  private wake: (() => void) | undefined;
+
+  constructor(
+    private readonly write: (batch: Batch) => Promise<void>,
+    private readonly limit: number,
+  ) {}
+
+  submit(batch: Batch): void {
+    this.pending++;
+    this.tail = this.tail
+      .then(() => (this.failure ? undefined : this.write(batch)))
+      .catch((error: unknown) => {
+        this.failure ??= { error };
+      })
+      .finally(() => {
+        this.pending--;
+        this.wake?.();
+      });
+  }
+
+  /** Resolves once fewer than `limit` batches are pending; throws the first write failure. */
+  async waitForRoom(): Promise<void> {
+    while (this.pending >= this.limit && !this.failure) {
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+      });
+    }
+    this.throwIfFailed();
+  }
+
+  /** Waits for every submitted batch; throws the first write failure. */
+  async drain(): Promise<void> {
+    await this.tail;
+    this.throwIfFailed();
+  }
+
+  throwIfFailed(): void {
+    if (this.failure) throw this.failure.error;
+  }
+}

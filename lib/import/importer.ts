@@ -1,0 +1,314 @@
+import { MongoError } from 'mongodb';
+import { codeId } from '../codes/model.ts';
+import { importConfig } from '../config.ts';
+import { logger, MetricName, MetricUnit, metrics } from '../observability.ts';
+import { httpStatusOf } from '../s3.ts';
+import { type Batch, BatchQueue, newBatch } from './batches.ts';
+import { countExisting, upsertCodes } from './code-writes.ts';
+import { CodeCsvReader } from './csv.ts';
+import { asImportFailure, ImportFailure } from './failure.ts';
+import { campaignOfKey, type FileKey, parseFileKey } from './key.ts';
+import {
+  type ImportCounts,
+  type ImportDocument,
+  type ImportError,
+  type ImportObject,
+  type ImportSource,
+  type ImportStatus,
+  importIdOf,
+  REJECT_SAMPLE_SIZE,
+} from './model.ts';
+import {
+  claimImport,
+  commitBatch,
+  failImport,
+  finishImport,
+  LeaseLostError,
+  notePendingBatch,
+  renewLease,
+} from './record-store.ts';
+import { openObject } from './source.ts';
+
+/**
+ * The streaming importer (SPEC §5), one for both entry points (the S3 trigger and route 1's
+ * hand-off): S3 GetObject body → UTF-8 check → csv-parse → batches of `IMPORT_BATCH_SIZE`
+ * accepted rows → one unordered bulk upsert per batch. Parsing the next batch overlaps writing
+ * the previous one; at most BATCHES_IN_FLIGHT batches exist at once, so memory stays flat.
+ *
+ * Per batch, in order: count which of its codes exist (the write-ahead figure), note it in the
+ * import record, bulk-upsert, then commit counts and position in one update of the record. A
+ * retry after a crash re-reads the file, skips the committed rows, and replays the batch that was
+ * in flight with its noted figure — so counts stay exact even when that batch had been written.
+ */
+const config = importConfig();
+
+/** One batch being written while the next is parsed: more would only hold memory. */
+const BATCHES_IN_FLIGHT = Number(process.env.XINFLIGHT ?? 2);
+
+export interface ImportJob {
+  object: ImportObject;
+  source: ImportSource;
+}
+
+export interface ImportOutcome {
+  importId: string;
+  key: string;
+  status: ImportStatus;
+  /**
+   * `imported`: this delivery ran it to the end; `failed`: it failed for good (content or key);
+   * `alreadyFinished` / `inProgress`: another delivery did or does the work; `superseded`: this
+   * delivery lost its lease to another one midway.
+   */
+  outcome: 'imported' | 'failed' | 'alreadyFinished' | 'inProgress' | 'superseded';
+  count: ImportCounts;
+}
+
+export async function runImport(job: ImportJob): Promise<ImportOutcome> {
+  const { object } = job;
+  const importId = importIdOf(object);
+  let fileKey: FileKey | undefined;
+  let keyFailure: ImportFailure | undefined;
+  try {
+    fileKey = parseFileKey(object.key);
+  } catch (error) {
+    keyFailure = asImportFailure(error);
+    if (!keyFailure) throw error;
+  }
+  const claim = await claimImport(
+    importId,
+    object,
+    {
+      campaignId: fileKey?.campaignId ?? campaignOfKey(object.key),
+      type: fileKey?.type,
+      source: job.source,
+      batchSize: config.batchSize,
+    },
+    config.leaseMs,
+  );
+  const outcomeOf = (doc: ImportDocument, outcome: ImportOutcome['outcome']): ImportOutcome => ({
+    importId,
+    key: object.key,
+    status: doc.status,
+    outcome,
+    count: doc.count,
+  });
+  if (claim.kind !== 'run') {
+    logger.info('Import already handled by another delivery', { importId, key: object.key, found: claim.kind });
+    return outcomeOf(claim.doc, claim.kind === 'finished' ? 'alreadyFinished' : 'inProgress');
+  }
+  const attempt = new ImportAttempt(claim.doc, fileKey);
+  logger.info(claim.resumed ? 'Import resumed' : 'Import started', {
+    importId,
+    bucket: object.bucket,
+    key: object.key,
+    source: job.source,
+    attempt: claim.doc.attempts,
+    fromRow: claim.doc.progress.rows,
+  });
+  try {
+    if (keyFailure) throw keyFailure;
+    await attempt.run();
+    await finishImport(claim.doc);
+    logger.info('Import succeeded', { importId, key: object.key, count: attempt.count, progress: attempt.progress });
+    return { ...outcomeOf(claim.doc, 'imported'), status: 'succeeded', count: attempt.count };
+  } catch (error) {
+    if (error instanceof LeaseLostError) {
+      logger.warn('Import taken over by another delivery; this one stops', { importId, error });
+      return { ...outcomeOf(claim.doc, 'superseded'), count: attempt.count };
+    }
+    const failure = asImportFailure(error);
+    await recordFailure(claim.doc, error, failure);
+    metrics.addMetric(MetricName.ImportFailed, MetricUnit.Count, 1);
+    // Transient: fail the invocation so the platform retries; the retry resumes from the record.
+    if (!failure) throw error;
+    return { ...outcomeOf(claim.doc, 'failed'), status: 'failed', count: attempt.count };
+  } finally {
+    attempt.emitMetrics();
+  }
+}
+
+async function recordFailure(doc: ImportDocument, error: unknown, failure: ImportFailure | undefined) {
+  const recorded: ImportError = failure
+    ? {
+        reason: failure.reason,
+        message: failure.message,
+        retryable: false,
+        ...(failure.line === undefined ? {} : { line: failure.line }),
+        at: new Date(),
+      }
+    : { reason: 'internal', message: describeTransient(error), retryable: true, at: new Date() };
+  if (failure) logger.warn('Import failed', { importId: doc._id, key: doc.key, error: recorded });
+  else logger.error('Import interrupted; a retry resumes it', { importId: doc._id, key: doc.key, error });
+  try {
+    await failImport(doc, recorded);
+  } catch (markError) {
+    // Typically the database is what failed. The record stays `running`, and its lease expires
+    // (IMPORT_LEASE_MS without a heartbeat) before the platform's retry arrives, which resumes it.
+    logger.error('Could not mark the import failed', { importId: doc._id, error: markError });
+  }
+}
+
+/** What the record says about a transient failure: a category, never internals (hosts, stacks). */
+function describeTransient(error: unknown): string {
+  if (error instanceof MongoError) return `The database failed or was unreachable (${error.name}); a retry resumes the import`;
+  if (httpStatusOf(error) !== undefined || (error as { $metadata?: unknown })?.$metadata) {
+    return `Reading the object from S3 failed (${(error as Error).name}); a retry resumes the import`;
+  }
+  return 'The import was interrupted by an unexpected error; a retry resumes it';
+}
+
+/** One delivery's work on a claimed import. */
+class ImportAttempt {
+  readonly count: ImportCounts;
+  readonly progress: ImportDocument['progress'];
+  private readonly rejects: ImportDocument['rejects'];
+  private readonly startCount: ImportCounts;
+  private readonly started = performance.now();
+  private ran = false;
+
+  constructor(
+    private readonly doc: ImportDocument,
+    private readonly fileKey: FileKey | undefined,
+  ) {
+    this.count = { ...doc.count };
+    this.startCount = { ...doc.count };
+    this.progress = { ...doc.progress };
+    this.rejects = [...doc.rejects];
+  }
+
+  async run(): Promise<void> {
+    const fileKey = this.fileKey!;
+    this.ran = true;
+    const { doc } = this;
+    const queue = new BatchQueue((batch) => this.write(batch, fileKey), BATCHES_IN_FLIGHT);
+    let sampled = this.rejects.length;
+    let batch = newBatch(this.progress.batches + 1, this.progress.rows);
+    const close = () => {
+      batch.toRow = reader.rows;
+      batch.toLine = reader.lastLine;
+      queue.submit(batch);
+      batch = newBatch(batch.index + 1, batch.toRow);
+    };
+    const reader = new CodeCsvReader(
+      {
+        accept: (code) => {
+          batch.codes.add(code);
+          if (++batch.accepted === doc.batchSize) close();
+        },
+        reject: (row) => {
+          batch.rejected++;
+          if (sampled < REJECT_SAMPLE_SIZE) {
+            batch.rejects.push(row);
+            sampled++;
+          }
+        },
+        skip: () => {
+          batch.skipped++;
+        },
+      },
+      this.progress.rows,
+    );
+    const heartbeat = setInterval(
+      () => {
+        renewLease(doc).catch((error: unknown) => logger.warn('Lease renewal failed', { importId: doc._id, error }));
+      },
+      // Three signs of life per lease: one late renewal does not let another delivery take over.
+      Math.max(250, Math.floor(config.leaseMs / 3)),
+    );
+    heartbeat.unref();
+    try {
+      const body = await openObject(doc);
+      for await (const chunk of body) {
+        reader.write(chunk);
+        await queue.waitForRoom();
+      }
+      await reader.end();
+      // The last, partial batch (or, for a file without codes, the header and skipped rows).
+      if (reader.rows > batch.fromRow || this.progress.batches === 0) close();
+      await queue.drain();
+    } catch (error) {
+      // Let submitted batches finish (they hold complete rows read before the problem), so the
+      // record says exactly where the import stopped; then report the first problem.
+      await queue.drain().catch(() => undefined);
+      throw error;
+    } finally {
+      clearInterval(heartbeat);
+    }
+  }
+
+  private async write(batch: Batch, fileKey: FileKey): Promise<void> {
+    const { doc } = this;
+    const began = performance.now();
+    const distinct = batch.codes.size;
+    let inserted = 0;
+    let updated = 0;
+    if (distinct > 0) {
+      const ids = Array.from(batch.codes, (code) => codeId(fileKey.campaignId, code));
+      batch.codes.clear(); // the ids hold the codes from here on
+      const noted = doc.pending;
+      const replay = noted?.batch === batch.index && noted.fromRow === batch.fromRow && noted.distinct === distinct;
+      const existing = replay ? noted.existing : await countExisting(ids);
+      if (!replay) {
+        await notePendingBatch(doc, { batch: batch.index, fromRow: batch.fromRow, distinct, existing });
+      }
+      const result = await upsertCodes(ids, fileKey.type, new Date());
+      logger.debug('Import batch written', { importId: doc._id, batch: batch.index, replay });
+      if (replay) {
+        // The crashed attempt may have written this batch already: MongoDB's answer now would
+        // count its inserts as updates, the noted figure from before the first write does not.
+        inserted = distinct - existing;
+        updated = existing;
+      } else {
+        inserted = result.inserted;
+        updated = result.matched;
+        if (inserted !== distinct - existing) {
+          logger.warn('Codes of this batch were written concurrently by someone else', {
+            importId: doc._id,
+            batch: batch.index,
+            expectedInserted: distinct - existing,
+            inserted,
+          });
+        }
+      }
+    }
+    const count = this.count;
+    count.in += batch.accepted;
+    count.inserted += inserted;
+    count.updated += updated;
+    count.duplicates += batch.accepted - distinct;
+    count.rejected += batch.rejected;
+    count.skipped += batch.skipped;
+    this.progress.rows = batch.toRow;
+    this.progress.lines = batch.toLine;
+    this.progress.batches = batch.index;
+    if (batch.rejects.length > 0) this.rejects.push(...batch.rejects);
+    await commitBatch(doc, {
+      count,
+      progress: this.progress,
+      ...(batch.rejects.length > 0 ? { rejects: this.rejects } : {}),
+    });
+    doc.pending = undefined;
+    const ms = performance.now() - began;
+    logger.info('Import batch committed', {
+      importId: doc._id,
+      batch: batch.index,
+      rows: batch.toRow,
+      codes: batch.accepted,
+      writeMs: Math.round(ms),
+      codesPerSecond: ms > 0 ? Math.round((batch.accepted / ms) * 1000) : undefined,
+      count,
+    });
+  }
+
+  /** This delivery's share: a resumed import only reports what it committed itself. */
+  emitMetrics(): void {
+    const delta = (field: keyof ImportCounts) => this.count[field] - this.startCount[field];
+    metrics.addMetric(MetricName.CodesImported, MetricUnit.Count, delta('in'));
+    metrics.addMetric(MetricName.CodesInserted, MetricUnit.Count, delta('inserted'));
+    metrics.addMetric(MetricName.CodesUpdated, MetricUnit.Count, delta('updated'));
+    metrics.addMetric(MetricName.CodesRejected, MetricUnit.Count, delta('rejected'));
+    if (this.ran) {
+      metrics.addMetric(MetricName.ImportDuration, MetricUnit.Milliseconds, Math.round(performance.now() - this.started));
+    }
+  }
+}

@@ -1,0 +1,199 @@
+import { randomUUID } from 'node:crypto';
+import { MongoServerError } from 'mongodb';
+import type { CodeType } from '../codes/model.ts';
+import { withIndexes } from '../mongo/collections.ts';
+import { dbCall } from '../mongo/instrument.ts';
+import {
+  type ImportCounts,
+  type ImportDocument,
+  type ImportError,
+  type ImportObject,
+  type ImportProgress,
+  type ImportSource,
+  isFinal,
+  type PendingBatch,
+  type RejectedRow,
+  zeroCounts,
+} from './model.ts';
+
+/**
+ * The `imports` collection. Every write after the claim is conditional on `attemptId`, the lease
+ * of the delivery working on the import: a delivery that lost its lease (it stalled and another
+ * took over) cannot overwrite the newer attempt's progress.
+ */
+export const importsCollection = withIndexes<ImportDocument>('imports', [
+  // Route 6 reads by _id; this serves looking at a campaign's imports, newest first.
+  { key: { campaignId: 1, startedAt: -1 } },
+]);
+
+const DUPLICATE_KEY = 11000;
+
+export interface ImportMeta {
+  campaignId: string | undefined;
+  type: CodeType | undefined;
+  source: ImportSource;
+  batchSize: number;
+}
+
+/** What a delivery found when it tried to claim an import. */
+export type Claim =
+  /** A new import (`resumed: false`) or one taken over from a failed or stalled attempt. */
+  | { kind: 'run'; doc: ImportDocument; resumed: boolean }
+  /** Succeeded, or failed for good: a redelivery does nothing. */
+  | { kind: 'finished'; doc: ImportDocument }
+  /** Another delivery holds a live lease on it. */
+  | { kind: 'busy'; doc: ImportDocument };
+
+/** A lost lease: another delivery took the import over; this one stops without touching it. */
+export class LeaseLostError extends Error {
+  override readonly name = 'LeaseLostError';
+}
+
+export async function findImport(importId: string): Promise<ImportDocument | null> {
+  const imports = await importsCollection();
+  return dbCall('imports.find', () => imports.findOne({ _id: importId }));
+}
+
+/**
+ * Claims an import atomically: the unique `_id` lets exactly one of several concurrent deliveries
+ * insert the record. The others find it: finished → nothing to do; running with a live lease →
+ * someone else is on it; failed for a transient reason, or running without a sign of life for
+ * `leaseMs` → taken over with a conditional update (one winner again), resuming where it stopped.
+ */
+export async function claimImport(
+  importId: string,
+  object: ImportObject,
+  meta: ImportMeta,
+  leaseMs: number,
+  now = new Date(),
+): Promise<Claim> {
+  const imports = await importsCollection();
+  const doc: ImportDocument = {
+    _id: importId,
+    ...(meta.campaignId === undefined ? {} : { campaignId: meta.campaignId }),
+    ...(meta.type === undefined ? {} : { type: meta.type }),
+    bucket: object.bucket,
+    key: object.key,
+    ...(object.versionId === undefined ? {} : { versionId: object.versionId }),
+    ...(object.eTag === undefined ? {} : { eTag: object.eTag }),
+    ...(object.size === undefined ? {} : { size: object.size }),
+    source: meta.source,
+    status: 'running',
+    count: zeroCounts(),
+    progress: { rows: 0, lines: 0, batches: 0 },
+    rejects: [],
+    batchSize: meta.batchSize,
+    attempts: 1,
+    attemptId: randomUUID(),
+    startedAt: now,
+    updatedAt: now,
+  };
+  try {
+    await dbCall('imports.claim', () => imports.insertOne(doc));
+    return { kind: 'run', doc, resumed: false };
+  } catch (error) {
+    if (!(error instanceof MongoServerError && error.code === DUPLICATE_KEY)) throw error;
+  }
+  const existing = await findImport(importId);
+  // Deleted between our insert and read: let the platform's retry try again.
+  if (!existing) throw new Error(`Import ${importId} vanished while being claimed`);
+  if (isFinal(existing)) return { kind: 'finished', doc: existing };
+  if (existing.status === 'running' && now.getTime() - existing.updatedAt.getTime() < leaseMs) {
+    return { kind: 'busy', doc: existing };
+  }
+  const taken = await dbCall('imports.takeOver', () =>
+    imports.findOneAndUpdate(
+      { _id: importId, attemptId: existing.attemptId, status: existing.status },
+      {
+        $set: { status: 'running', attemptId: randomUUID(), updatedAt: now },
+        $inc: { attempts: 1 },
+        $unset: { error: '', finishedAt: '', durationMs: '' },
+      },
+      { returnDocument: 'after' },
+    ),
+  );
+  return taken ? { kind: 'run', doc: taken, resumed: true } : { kind: 'busy', doc: existing };
+}
+
+async function updateOwned(
+  name: string,
+  doc: Pick<ImportDocument, '_id' | 'attemptId'>,
+  update: object,
+): Promise<void> {
+  const imports = await importsCollection();
+  const result = await dbCall(name, () =>
+    imports.updateOne({ _id: doc._id, attemptId: doc.attemptId, status: 'running' }, update),
+  );
+  if (result.matchedCount === 0) throw new LeaseLostError(`Import ${doc._id} was taken over by another delivery`);
+}
+
+/** The lease's sign of life while a long batch is being written. */
+export function renewLease(doc: Pick<ImportDocument, '_id' | 'attemptId'>, now = new Date()): Promise<void> {
+  return updateOwned('imports.renewLease', doc, { $set: { updatedAt: now } });
+}
+
+/** The write-ahead note of a batch, saved before its bulk write (see PendingBatch). */
+export function notePendingBatch(
+  doc: Pick<ImportDocument, '_id' | 'attemptId'>,
+  pending: PendingBatch,
+  now = new Date(),
+): Promise<void> {
+  return updateOwned('imports.notePending', doc, { $set: { pending, updatedAt: now } });
+}
+
+export interface CommittedState {
+  count: ImportCounts;
+  progress: ImportProgress;
+  /** Only when it grew in this batch (it stops growing at 100). */
+  rejects?: RejectedRow[];
+}
+
+/**
+ * Records a written batch: counts and progress in one single-document update, so they always
+ * agree — a retry resumes exactly after the last batch recorded here, with its exact counts.
+ */
+export function commitBatch(
+  doc: Pick<ImportDocument, '_id' | 'attemptId'>,
+  state: CommittedState,
+  now = new Date(),
+): Promise<void> {
+  return updateOwned('imports.commitBatch', doc, {
+    $set: {
+      count: state.count,
+      progress: state.progress,
+      ...(state.rejects ? { rejects: state.rejects } : {}),
+      updatedAt: now,
+    },
+    $unset: { pending: '' },
+  });
+}
+
+export function finishImport(
+  doc: Pick<ImportDocument, '_id' | 'attemptId' | 'startedAt'>,
+  now = new Date(),
+): Promise<void> {
+  return updateOwned('imports.finish', doc, {
+    $set: {
+      status: 'succeeded',
+      updatedAt: now,
+      finishedAt: now,
+      durationMs: now.getTime() - doc.startedAt.getTime(),
+    },
+  });
+}
+
+export function failImport(
+  doc: Pick<ImportDocument, '_id' | 'attemptId' | 'startedAt'>,
+  error: ImportError,
+  now = new Date(),
+): Promise<void> {
+  return updateOwned('imports.fail', doc, {
+    $set: {
+      status: 'failed',
+      error,
+      updatedAt: now,
+      finishedAt: now,
+      durationMs: now.getTime() - doc.startedAt.getTime(),
+    },
+  });
+}

@@ -1,0 +1,96 @@
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { type Caller, parseCampaignId, requireSupreme } from '../codes/validation.ts';
+import { uploadConfig } from '../config.ts';
+import { ServiceError } from '../errors.ts';
+import { logger } from '../observability.ts';
+import { IMPORT_REQUEST_KIND, type ImportRequest } from './request.ts';
+import { parseFileKey } from './key.ts';
+import { type ImportDocument, type ImportView, importIdOf, importView, isFinal } from './model.ts';
+import { findImport } from './record-store.ts';
+import { describeObject } from './source.ts';
+
+/**
+ * Route 1 (SPEC §4): import `s3://<BUCKET_NAME>/<fileKey>` through the same importer as the S3
+ * trigger, and wait for it up to IMPORT_WAIT_MS. The import runs in the importer function, handed
+ * over with an asynchronous Invoke: a function is frozen once it has answered, so work started
+ * here could not outlive the answer, while the importer runs on (up to its own timeout) and its
+ * failures are retried by the platform like a trigger's.
+ */
+const config = uploadConfig();
+const lambda = new LambdaClient({});
+
+/** Leave this much of the function's own time for answering. */
+const ANSWER_MARGIN_MS = 1500;
+const FIRST_POLL_MS = 100;
+const MAX_POLL_MS = 1000;
+
+export interface UploadInput {
+  campaignId: unknown;
+  fileKey: unknown;
+}
+
+export type UploadResult =
+  /** The import has finished (succeeded, or failed — see `status` and `error`). */
+  | { state: 'finished'; record: ImportView }
+  /** Still running after the wait: follow it on route 6. */
+  | { state: 'running'; campaignId: string; importId: string };
+
+export async function uploadCodes(caller: Caller, input: UploadInput, remainingMs: number): Promise<UploadResult> {
+  requireSupreme(caller);
+  const campaignId = parseCampaignId(input.campaignId);
+  if (input.fileKey === undefined || input.fileKey === null || input.fileKey === '') {
+    throw new ServiceError('invalidFileKey', 'fileKey is required');
+  }
+  const fileKey = parseFileKey(input.fileKey);
+  if (fileKey.campaignId !== campaignId) {
+    throw new ServiceError('invalidFileKey', 'the campaign in fileKey differs from the campaign in the path');
+  }
+  const deadline = Date.now() + Math.max(0, Math.min(config.waitMs, remainingMs - ANSWER_MARGIN_MS));
+  const object = await describeObject(config.bucket, fileKey.key);
+  if (!object) throw new ServiceError('fileNotFound', `${fileKey.key} does not exist`, 'notFound');
+  const importId = importIdOf(object);
+  const before = await findImport(importId);
+  // Already imported (or failed for good): the same object version gives the same answer.
+  if (before && isFinal(before)) return { state: 'finished', record: importView(before) };
+  const request: ImportRequest = {
+    kind: IMPORT_REQUEST_KIND,
+    bucket: object.bucket,
+    key: object.key,
+    ...(object.versionId === undefined ? {} : { versionId: object.versionId }),
+    ...(object.eTag === undefined ? {} : { eTag: object.eTag }),
+    ...(object.size === undefined ? {} : { size: object.size }),
+    source: 'api',
+  };
+  await lambda.send(
+    new InvokeCommand({
+      FunctionName: config.importFunctionName,
+      InvocationType: 'Event',
+      Payload: Buffer.from(JSON.stringify(request)),
+    }),
+  );
+  logger.info('Import handed to the importer', { importId, key: object.key });
+  const done = await waitForImport(importId, before, deadline);
+  return done ? { state: 'finished', record: importView(done) } : { state: 'running', campaignId, importId };
+}
+
+/**
+ * Polls the import record (100 ms, growing to 1 s) until the attempt this call started has
+ * finished. A record that had failed before (transiently) counts only once it was run again.
+ */
+async function waitForImport(
+  importId: string,
+  before: ImportDocument | null,
+  deadline: number,
+): Promise<ImportDocument | undefined> {
+  let pause = FIRST_POLL_MS;
+  for (;;) {
+    const doc = await findImport(importId);
+    if (doc && doc.status !== 'running' && (!before || before.status === 'running' || doc.attempts > before.attempts)) {
+      return doc;
+    }
+    const left = deadline - Date.now();
+    if (left <= 0) return undefined;
+    await new Promise((resolve) => setTimeout(resolve, Math.min(pause, left)));
+    pause = Math.min(MAX_POLL_MS, Math.round(pause * 1.5));
+  }
+}

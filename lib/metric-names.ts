@@ -1,0 +1,17 @@
+/**
+ * Metric names of SPEC §6 (namespace CodeService). Kept free of runtime imports so the CDK
+ * dashboard can read the same list the functions emit.
+ */
+export const MetricName = {
+  CodesImported: 'CodesImported',
+  CodesInserted: 'CodesInserted',
+  CodesUpdated: 'CodesUpdated',
+  CodesRejected: 'CodesRejected',
+  ImportDuration: 'ImportDuration',
+  ImportFailed: 'ImportFailed',
+  CodesReserved: 'CodesReserved',
+  ReserveShortfall: 'ReserveShortfall',
+  CodesAssigned: 'CodesAssigned',
+  CodesReleased: 'CodesReleased',
+} as const;
+export type MetricName = (typeof MetricName)[keyof typeof MetricName];

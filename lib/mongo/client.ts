@@ -1,0 +1,53 @@
+import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+import { type Db, MongoClient } from 'mongodb';
+import { mongoConfig } from '../config.ts';
+import { logger } from '../observability.ts';
+
+/**
+ * One MongoDB client per container, shared by every invocation. We cache the *connect promise*,
+ * not the client, so concurrent first calls share one connection attempt; a failed attempt is
+ * dropped so the next invocation tries again instead of reusing a rejected promise forever.
+ */
+const config = mongoConfig();
+let connecting: Promise<MongoClient> | undefined;
+
+async function resolveUri(): Promise<string> {
+  if (config.uri) return config.uri;
+  // In AWS the URI lives in Secrets Manager; Powertools caches it for maxAge seconds.
+  const secret = await getSecret<string>(config.secretName!, { maxAge: 300 });
+  if (!secret) throw new Error(`Secret ${config.secretName} holds no MongoDB connection string`);
+  return secret.trim();
+}
+
+async function connect(): Promise<MongoClient> {
+  const client = new MongoClient(await resolveUri(), {
+    // Lambda runs one request at a time per container: a small pool protects the cluster's
+    // connection budget when many containers run.
+    maxPoolSize: config.maxPoolSize,
+    serverSelectionTimeoutMS: config.serverSelectionTimeoutMS,
+    appName: 'code-service',
+  });
+  await client.connect();
+  return client;
+}
+
+export function getMongoClient(): Promise<MongoClient> {
+  connecting ??= connect().catch((error: unknown) => {
+    connecting = undefined;
+    logger.error('MongoDB connection failed', { error });
+    throw error;
+  });
+  return connecting;
+}
+
+export async function getDb(): Promise<Db> {
+  const client = await getMongoClient();
+  return client.db(config.dbName);
+}
+
+/** Closes the cached client (local runs and tests; Lambda containers just freeze). */
+export async function closeMongoClient(): Promise<void> {
+  const pending = connecting;
+  connecting = undefined;
+  if (pending) await (await pending.catch(() => undefined))?.close();
+}

@@ -1,0 +1,175 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { startLambdaInvokeServer } from '../../../infra/local/lambda/invoke-server.ts';
+import { closeMongoClient } from '../../../lib/mongo/client.ts';
+import { snapshot } from '../../support/codes.ts';
+import { apiEvent, type ApiRequest } from '../../support/api-events.ts';
+import { invoke } from '../../support/invoke.ts';
+import { lambdaContext } from '../../support/lambda-context.ts';
+import { s3Environment, startS3rver } from '../../support/s3rver.ts';
+import { csvOf, objectCreatedEvent } from './support.ts';
+
+// Route 1 and route 6 through the real handlers: the upload function hands the import to the real
+// importer function with an asynchronous Lambda Invoke, served locally by the invoke endpoint.
+const s3 = await startS3rver({ bucket: 'upload-test' });
+Object.assign(process.env, s3Environment(s3), { IMPORT_FUNCTION_NAME: 'importS3' });
+const { handler: importer } = await import('../../../functions/import-s3.ts');
+const invocationErrors: unknown[] = [];
+const lambda = await startLambdaInvokeServer({
+  functions: { importS3: importer },
+  onError: (_, error) => invocationErrors.push(error),
+});
+process.env.AWS_ENDPOINT_URL_LAMBDA = lambda.endpoint;
+const { handler: upload } = await import('../../../functions/upload.ts');
+const { handler: getImport } = await import('../../../functions/get-import.ts');
+
+afterAll(async () => {
+  await lambda.idle();
+  await lambda.stop();
+  await closeMongoClient();
+  await s3.stop();
+});
+
+interface ImportBody {
+  importId: string;
+  campaignId: string;
+  key: string;
+  source: string;
+  status: string;
+  count: Record<string, number>;
+  attempts: number;
+  error?: { reason: string; retryable: boolean };
+  code?: string;
+}
+
+const uploadRequest = (campaignId: string, body: unknown, extra: Partial<ApiRequest> = {}): ApiRequest => ({
+  method: 'POST',
+  route: '/v1/{campaignId}/codes',
+  pathParameters: { campaignId },
+  body,
+  ...extra,
+});
+const post = (campaignId: string, body: unknown, extra: Partial<ApiRequest> = {}) =>
+  invoke<ImportBody>(upload, uploadRequest(campaignId, body, extra));
+const get = (campaignId: string, importId: string, extra: Partial<ApiRequest> = {}) =>
+  invoke<ImportBody>(getImport, {
+    method: 'GET',
+    route: '/v1/{campaignId}/imports/{importId}',
+    pathParameters: { campaignId, importId },
+    ...extra,
+  });
+
+describe('POST /v1/{campaignId}/codes', () => {
+  it('checks the supreme claim before anything else', async () => {
+    const reply = await post('camp', { fileKey: 'nonsense' }, { auth: { sub: 'someone', isSupreme: false } });
+    expect(reply.status).toBe(401);
+    expect(reply.body).toEqual({ code: 'supremeUserRequired', message: 'This operation requires a supreme user' });
+  });
+
+  it.each([
+    ['a missing fileKey', {}, 'invalidFileKey'],
+    ['a fileKey that is not a string', { fileKey: 42 }, 'invalidFileKey'],
+    ['a key outside codes/<campaignId>/<type>/<name>', { fileKey: 'codes/camp/tm' }, 'invalidFileKey'],
+    ['a .. segment', { fileKey: 'codes/../tm/f.csv' }, 'invalidFileKey'],
+    ['another campaign in the key', { fileKey: 'codes/other/tm/f.csv' }, 'invalidFileKey'],
+    ['an unknown type folder', { fileKey: 'codes/camp/vip/f.csv' }, 'invalidType'],
+  ])('answers 400 for %s', async (_, body, code) => {
+    const reply = await post('camp', body);
+    expect(reply.status).toBe(400);
+    expect(reply.body.code).toBe(code);
+  });
+
+  it('rejects a malformed JSON body with a 4xx', async () => {
+    const reply = await post('camp', undefined, { rawBody: '{"fileKey": ' });
+    expect(reply.status).toBe(400);
+    expect(reply.body.code).toBe('invalidJson');
+  });
+
+  it('answers 404 fileNotFound for an object that does not exist', async () => {
+    const reply = await post('camp', { fileKey: 'codes/camp/tm/missing.csv' });
+    expect(reply.status).toBe(404);
+    expect(reply.body).toEqual({ code: 'fileNotFound', message: 'codes/camp/tm/missing.csv does not exist' });
+  });
+
+  it('imports through the importer function and answers 200 with the counts', async () => {
+    const fileKey = 'codes/api-1/external/first batch (v2) é.csv';
+    await s3.put(fileKey, csvOf(['E1', 'E2', 'E3', 'E2']));
+    const reply = await post('api-1', { fileKey });
+    expect(reply.status).toBe(200);
+    expect(reply.body).toMatchObject({
+      campaignId: 'api-1',
+      key: fileKey,
+      source: 'api',
+      status: 'succeeded',
+      count: { in: 4, inserted: 3, updated: 0, duplicates: 1, rejected: 0, skipped: 0 },
+      attempts: 1,
+    });
+    expect(reply.body.importId).toMatch(/^[0-9a-f]{32}$/);
+    expect((await snapshot('api-1')).map((doc) => [doc._id.code, doc.type])).toEqual([
+      ['E1', 'external'],
+      ['E2', 'external'],
+      ['E3', 'external'],
+    ]);
+
+    const again = await post('api-1', { fileKey });
+    expect(again.status).toBe(200);
+    expect(again.body).toEqual(reply.body); // the same object version: nothing is imported twice
+
+    const record = await get('api-1', reply.body.importId);
+    expect(record.status).toBe(200);
+    expect(record.body).toEqual(reply.body);
+    expect(invocationErrors).toEqual([]);
+  });
+
+  it('finds the import the S3 trigger already ran for the same object', async () => {
+    const fileKey = 'codes/api-2/tm/dropped.csv';
+    await s3.put(fileKey, csvOf(['S1', 'S2']));
+    const triggered = await importer(await objectCreatedEvent(s3, fileKey), lambdaContext('importS3'));
+    const reply = await post('api-2', { fileKey });
+    expect(reply.status).toBe(200);
+    expect(reply.body).toMatchObject({ importId: triggered.imports[0]!.importId, source: 's3', status: 'succeeded' });
+  });
+
+  it('answers 200 with status failed when the file cannot be imported', async () => {
+    const fileKey = 'codes/api-3/tm/empty.csv';
+    await s3.put(fileKey, '');
+    const reply = await post('api-3', { fileKey });
+    expect(reply.status).toBe(200);
+    expect(reply.body).toMatchObject({
+      status: 'failed',
+      error: { reason: 'emptyFile', message: 'The file is empty', retryable: false },
+    });
+  });
+
+  it('answers 202 with importId and Location when the import outlasts the wait', async () => {
+    const fileKey = 'codes/api-4/tm/slow.csv';
+    await s3.put(fileKey, csvOf(Array.from({ length: 2000 }, (_, i) => `W${i}`)));
+    // A function with barely any time left waits for nothing: 202 right after the hand-off.
+    const result = await upload(apiEvent(uploadRequest('api-4', { fileKey })) as never, lambdaContext('upload', 1000));
+    expect(result.statusCode).toBe(202);
+    const body = JSON.parse(result.body as string) as { importId: string; status: string };
+    expect(body).toEqual({ importId: expect.stringMatching(/^[0-9a-f]{32}$/), status: 'running' });
+    expect(result.headers.location).toBe(`/v1/api-4/imports/${body.importId}`);
+
+    await lambda.idle();
+    const record = await get('api-4', body.importId);
+    expect(record.body).toMatchObject({ status: 'succeeded', count: { in: 2000, inserted: 2000 } });
+  });
+});
+
+describe('GET /v1/{campaignId}/imports/{importId}', () => {
+  it('checks the supreme claim first, and knows only the campaign own imports', async () => {
+    const fileKey = 'codes/api-5/tm/f.csv';
+    await s3.put(fileKey, 'G1\n');
+    const { body } = await post('api-5', { fileKey });
+    expect((await get('api-5', body.importId, { auth: { isSupreme: false } })).status).toBe(401);
+    for (const [campaignId, importId] of [
+      ['other-campaign', body.importId],
+      ['api-5', '0123456789abcdef0123456789abcdef'],
+      ['api-5', 'not-an-id'],
+    ] as const) {
+      const reply = await get(campaignId, importId);
+      expect(reply.status).toBe(404);
+      expect(reply.body).toEqual({ code: 'importNotFound', message: 'No such import in this campaign' });
+    }
+  });
+});

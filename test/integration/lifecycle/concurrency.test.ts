@@ -1,0 +1,57 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { handler as count } from '../../../functions/count.ts';
+import { handler as reserve } from '../../../functions/reserve.ts';
+import { closeMongoClient } from '../../../lib/mongo/client.ts';
+import { codeList, seedCodes } from '../../support/codes.ts';
+import { invoke } from '../../support/invoke.ts';
+
+const CALLERS = 64;
+const PER_CALL = 10;
+
+async function reserveConcurrently(campaignId: string) {
+  const replies = await Promise.all(
+    Array.from({ length: CALLERS }, () =>
+      invoke<string[]>(reserve, {
+        method: 'GET',
+        route: '/v1/{campaignId}/reserve',
+        pathParameters: { campaignId },
+        query: { count: String(PER_CALL), type: 'tm' },
+      }),
+    ),
+  );
+  for (const reply of replies) expect(reply.status).toBe(200);
+  return replies.map((reply) => reply.body);
+}
+
+const counts = async (campaignId: string) =>
+  (
+    await invoke(count, {
+      method: 'GET',
+      route: '/v1/{campaignId}/codes/count',
+      pathParameters: { campaignId },
+      query: { type: 'tm' },
+    })
+  ).body;
+
+afterAll(() => closeMongoClient());
+
+describe('reservation under concurrency', () => {
+  it('hands out exactly the 500 codes of a 500-code pool to 64 callers of 10, none twice', async () => {
+    const pool = codeList('SMALL', 500);
+    await seedCodes('camp-small', 'tm', pool);
+    const granted = (await reserveConcurrently('camp-small')).flat();
+    expect(granted).toHaveLength(500);
+    expect(new Set(granted).size).toBe(500);
+    expect([...granted].sort()).toEqual(pool);
+    expect(await counts('camp-small')).toEqual({ available: 0, reserved: 500, assigned: 0 });
+  });
+
+  it('grants all 640 codes from a 10 000-code pool, none twice', async () => {
+    await seedCodes('camp-large', 'tm', codeList('LARGE', 10_000));
+    const replies = await reserveConcurrently('camp-large');
+    for (const codes of replies) expect(codes).toHaveLength(PER_CALL);
+    const granted = replies.flat();
+    expect(new Set(granted).size).toBe(CALLERS * PER_CALL);
+    expect(await counts('camp-large')).toEqual({ available: 10_000 - 640, reserved: 640, assigned: 0 });
+  });
+});

@@ -1,0 +1,23 @@
+import type { TestProject } from 'vitest/node';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    mongoUri: string;
+  }
+}
+
+/**
+ * Starts one embedded MongoDB-compatible server for the whole run unless MONGODB_URI points at a
+ * real server, in which case every test runs against that server unchanged.
+ */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const external = process.env.MONGODB_URI;
+  if (external) {
+    project.provide('mongoUri', external);
+    return async () => {};
+  }
+  const { startEmbeddedMongo } = await import('../../infra/local/mongo/index.ts');
+  const server = await startEmbeddedMongo();
+  project.provide('mongoUri', server.uri);
+  return () => server.stop();
+}

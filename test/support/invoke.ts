@@ -1,0 +1,24 @@
+import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { type ApiRequest, apiEvent } from './api-events.ts';
+import { lambdaContext } from './lambda-context.ts';
+
+export type Handler = (event: never, context: Context) => Promise<unknown>;
+
+export interface ApiReply<T = unknown> {
+  status: number;
+  headers: Record<string, string>;
+  body: T;
+}
+
+/** Calls a real HTTP function handler with a real API Gateway v2 event and parses its reply. */
+export async function invoke<T = unknown>(handler: Handler, request: ApiRequest): Promise<ApiReply<T>> {
+  const result = (await handler(
+    apiEvent(request) as never,
+    lambdaContext(),
+  )) as APIGatewayProxyStructuredResultV2;
+  const headers = Object.fromEntries(
+    Object.entries(result.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]),
+  );
+  const text = result.body ?? '';
+  return { status: result.statusCode ?? 200, headers, body: (text ? JSON.parse(text) : undefined) as T };
+}

@@ -1,0 +1,13 @@
+import { randomUUID } from 'node:crypto';
+import { inject } from 'vitest';
+
+// Runs before each test file, in that file's module context. Each file gets its own database on
+// the shared server, so files run in parallel without seeing each other's data.
+process.env.MONGODB_URI = inject('mongoUri');
+process.env.MONGODB_DB = `test_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
+process.env.POWERTOOLS_DEV ??= 'true';
+process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
+process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+process.env.POWERTOOLS_TRACE_ENABLED ??= 'false';
+process.env.POWERTOOLS_SERVICE_NAME ??= 'code-service';
+process.env.POWERTOOLS_METRICS_NAMESPACE ??= 'CodeService';
