@@ -1,7 +1,7 @@
 import type { RejectedRow } from './model.ts';
 
 /**
- * A batch: the rows between two commits. Its accepted codes are collapsed in a Set (a repeat
+ * A batch: the rows between two commits. Its accepted codes are collapsed before writing (a repeat
  * inside the batch is written once and counted as a duplicate); the rows it rejected or skipped
  * are counted with it, so committing it moves the import's position and counts together.
  */
@@ -14,24 +14,46 @@ export interface Batch {
   toRow: number;
   toLine: number;
   accepted: number;
-  codes: Set<string>;
+  /** The accepted codes, in file order (`accepted` of them), repeats included until collapsed. */
+  codes: string[];
   rejected: number;
   skipped: number;
   /** Rejects to add to the import's sample (only while it holds fewer than 100). */
   rejects: RejectedRow[];
 }
 
-export const newBatch = (index: number, fromRow: number): Batch => ({
+/**
+ * `capacity` is the batch size: the array is allocated once at its final size. Grown one code at a
+ * time (or collected in a Set), it would leave a trail of discarded backing stores per batch that
+ * the garbage collector frees late, and the importer's memory would depend on its timing.
+ */
+export const newBatch = (index: number, fromRow: number, capacity: number): Batch => ({
   index,
   fromRow,
   toRow: fromRow,
   toLine: 0,
   accepted: 0,
-  codes: new Set(),
+  codes: new Array<string>(capacity),
   rejected: 0,
   skipped: 0,
   rejects: [],
 });
+
+/**
+ * Collapses repeats: sorts the batch's codes in place and keeps one of each. Returns the distinct
+ * codes (the same array, shortened), in `_id` order — which also suits the index they are written to.
+ */
+export function distinctCodes(batch: Batch): string[] {
+  const codes = batch.codes;
+  codes.length = batch.accepted;
+  codes.sort();
+  let distinct = 0;
+  for (let i = 0; i < codes.length; i++) {
+    if (i === 0 || codes[i] !== codes[distinct - 1]) codes[distinct++] = codes[i]!;
+  }
+  codes.length = distinct;
+  return codes;
+}
 
 /**
  * Runs batch writes one after another in submission order (so commits move the position forward

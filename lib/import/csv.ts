@@ -93,7 +93,9 @@ export class CodeCsvReader {
   async end(): Promise<void> {
     this.throwIfFailed();
     if (this.utf8.hasIncompleteTail()) {
-      this.fail(new ImportFailure('invalidEncoding', 'The file is not valid UTF-8: it ends inside a character'));
+      this.fail(
+        new ImportFailure('invalidEncoding', 'The file is not valid UTF-8: it ends inside a character'),
+      );
     }
     if (this.bytes === 0) this.fail(new ImportFailure('emptyFile', 'The file is empty'));
     this.parser.end();
@@ -161,9 +163,15 @@ export class CodeCsvReader {
 }
 
 /** The line a record starts on: the line it ends on, less the line breaks inside its fields. */
-function rejected(record: string[], endLine: number, reason: RejectedRow['reason'], code: string): RejectedRow {
+function rejected(
+  record: string[],
+  endLine: number,
+  reason: RejectedRow['reason'],
+  code: string,
+): RejectedRow {
   let breaks = 0;
-  for (const field of record) for (let i = field.indexOf('\n'); i !== -1; i = field.indexOf('\n', i + 1)) breaks++;
+  for (const field of record)
+    for (let i = field.indexOf('\n'); i !== -1; i = field.indexOf('\n', i + 1)) breaks++;
   return { line: endLine - breaks, reason, value: code.slice(0, SAMPLE_VALUE_LENGTH) };
 }
 
@@ -177,7 +185,9 @@ export class Utf8Validator {
   /** Undefined when valid so far, else the offset in `chunk` near the first invalid byte. */
   check(chunk: Uint8Array): number | undefined {
     const held = this.tail?.length ?? 0;
-    const buffer = this.tail ? Buffer.concat([this.tail, chunk]) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const buffer = this.tail
+      ? Buffer.concat([this.tail, chunk])
+      : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     const complete = completeLength(buffer);
     if (!isUtf8(buffer.subarray(0, complete))) return Math.max(0, firstInvalidByte(buffer) - held);
     this.tail = complete < buffer.length ? Buffer.from(buffer.subarray(complete)) : undefined;

@@ -74,7 +74,10 @@ async function jobsOf(event: unknown): Promise<ImportJob[]> {
         key = decodeEventKey(record.s3.object.key);
       } catch (error) {
         // S3 itself never sends such a key; there is no object to name in an import record.
-        logger.error('Ignoring S3 event record with an undecodable key', { key: record.s3.object.key, error });
+        logger.error('Ignoring S3 event record with an undecodable key', {
+          key: record.s3.object.key,
+          error,
+        });
         continue;
       }
       jobs.push({ object: await objectOf(record.s3.bucket.name, key, record.s3.object), source: 's3' });
@@ -91,7 +94,13 @@ async function objectOf(
   key: string,
   object: { size?: number | undefined; eTag?: string | undefined; versionId?: string | undefined },
 ): Promise<ImportObject> {
-  const described: ImportObject = { bucket, key, versionId: object.versionId, eTag: object.eTag, size: object.size };
+  const described: ImportObject = {
+    bucket,
+    key,
+    versionId: object.versionId,
+    eTag: object.eTag,
+    size: object.size,
+  };
   if (described.versionId !== undefined || described.eTag !== undefined) return described;
   // Some notifications (a copy, on some local servers) carry no ETag: ask S3 which version is there.
   return (await describeObject(bucket, key)) ?? described;

@@ -1,12 +1,11 @@
 import { MongoError } from 'mongodb';
-import { codeId } from '../codes/model.ts';
 import { importConfig } from '../config.ts';
 import { logger, MetricName, MetricUnit, metrics } from '../observability.ts';
 import { httpStatusOf } from '../s3.ts';
-import { type Batch, BatchQueue, newBatch } from './batches.ts';
+import { type Batch, BatchQueue, distinctCodes, newBatch } from './batches.ts';
 import { countExisting, upsertCodes } from './code-writes.ts';
 import { CodeCsvReader } from './csv.ts';
-import { asImportFailure, ImportFailure } from './failure.ts';
+import { asImportFailure, type ImportFailure } from './failure.ts';
 import { campaignOfKey, type FileKey, parseFileKey } from './key.ts';
 import {
   type ImportCounts,
@@ -42,8 +41,11 @@ import { openObject } from './source.ts';
  */
 const config = importConfig();
 
-/** One batch being written while the next is parsed: more would only hold memory. */
-const BATCHES_IN_FLIGHT = Number(process.env.XINFLIGHT ?? 2);
+/**
+ * Complete batches that may exist at once: one being written and the next, parsed ahead, waiting
+ * for it (parsing is ~25× faster than writing, so more would only hold memory).
+ */
+const BATCHES_IN_FLIGHT = 2;
 
 export interface ImportJob {
   object: ImportObject;
@@ -93,7 +95,11 @@ export async function runImport(job: ImportJob): Promise<ImportOutcome> {
     count: doc.count,
   });
   if (claim.kind !== 'run') {
-    logger.info('Import already handled by another delivery', { importId, key: object.key, found: claim.kind });
+    logger.info('Import already handled by another delivery', {
+      importId,
+      key: object.key,
+      found: claim.kind,
+    });
     return outcomeOf(claim.doc, claim.kind === 'finished' ? 'alreadyFinished' : 'inProgress');
   }
   const attempt = new ImportAttempt(claim.doc, fileKey);
@@ -109,7 +115,12 @@ export async function runImport(job: ImportJob): Promise<ImportOutcome> {
     if (keyFailure) throw keyFailure;
     await attempt.run();
     await finishImport(claim.doc);
-    logger.info('Import succeeded', { importId, key: object.key, count: attempt.count, progress: attempt.progress });
+    logger.info('Import succeeded', {
+      importId,
+      key: object.key,
+      count: attempt.count,
+      progress: attempt.progress,
+    });
     return { ...outcomeOf(claim.doc, 'imported'), status: 'succeeded', count: attempt.count };
   } catch (error) {
     if (error instanceof LeaseLostError) {
@@ -117,17 +128,23 @@ export async function runImport(job: ImportJob): Promise<ImportOutcome> {
       return { ...outcomeOf(claim.doc, 'superseded'), count: attempt.count };
     }
     const failure = asImportFailure(error);
-    await recordFailure(claim.doc, error, failure);
+    const recorded = await recordFailure(claim.doc, error, failure);
     metrics.addMetric(MetricName.ImportFailed, MetricUnit.Count, 1);
     // Transient: fail the invocation so the platform retries; the retry resumes from the record.
-    if (!failure) throw error;
+    // Permanent but not recorded (the database failed too): the retry records it.
+    if (!failure || !recorded) throw error;
     return { ...outcomeOf(claim.doc, 'failed'), status: 'failed', count: attempt.count };
   } finally {
     attempt.emitMetrics();
   }
 }
 
-async function recordFailure(doc: ImportDocument, error: unknown, failure: ImportFailure | undefined) {
+/** Marks the import failed; false when even that failed. */
+async function recordFailure(
+  doc: ImportDocument,
+  error: unknown,
+  failure: ImportFailure | undefined,
+): Promise<boolean> {
   const recorded: ImportError = failure
     ? {
         reason: failure.reason,
@@ -141,16 +158,19 @@ async function recordFailure(doc: ImportDocument, error: unknown, failure: Impor
   else logger.error('Import interrupted; a retry resumes it', { importId: doc._id, key: doc.key, error });
   try {
     await failImport(doc, recorded);
+    return true;
   } catch (markError) {
     // Typically the database is what failed. The record stays `running`, and its lease expires
     // (IMPORT_LEASE_MS without a heartbeat) before the platform's retry arrives, which resumes it.
     logger.error('Could not mark the import failed', { importId: doc._id, error: markError });
+    return false;
   }
 }
 
 /** What the record says about a transient failure: a category, never internals (hosts, stacks). */
 function describeTransient(error: unknown): string {
-  if (error instanceof MongoError) return `The database failed or was unreachable (${error.name}); a retry resumes the import`;
+  if (error instanceof MongoError)
+    return `The database failed or was unreachable (${error.name}); a retry resumes the import`;
   if (httpStatusOf(error) !== undefined || (error as { $metadata?: unknown })?.$metadata) {
     return `Reading the object from S3 failed (${(error as Error).name}); a retry resumes the import`;
   }
@@ -182,17 +202,17 @@ class ImportAttempt {
     const { doc } = this;
     const queue = new BatchQueue((batch) => this.write(batch, fileKey), BATCHES_IN_FLIGHT);
     let sampled = this.rejects.length;
-    let batch = newBatch(this.progress.batches + 1, this.progress.rows);
+    let batch = newBatch(this.progress.batches + 1, this.progress.rows, doc.batchSize);
     const close = () => {
       batch.toRow = reader.rows;
       batch.toLine = reader.lastLine;
       queue.submit(batch);
-      batch = newBatch(batch.index + 1, batch.toRow);
+      batch = newBatch(batch.index + 1, batch.toRow, doc.batchSize);
     };
     const reader = new CodeCsvReader(
       {
         accept: (code) => {
-          batch.codes.add(code);
+          batch.codes[batch.accepted] = code;
           if (++batch.accepted === doc.batchSize) close();
         },
         reject: (row) => {
@@ -210,7 +230,9 @@ class ImportAttempt {
     );
     const heartbeat = setInterval(
       () => {
-        renewLease(doc).catch((error: unknown) => logger.warn('Lease renewal failed', { importId: doc._id, error }));
+        renewLease(doc).catch((error: unknown) =>
+          logger.warn('Lease renewal failed', { importId: doc._id, error }),
+        );
       },
       // Three signs of life per lease: one late renewal does not let another delivery take over.
       Math.max(250, Math.floor(config.leaseMs / 3)),
@@ -239,19 +261,19 @@ class ImportAttempt {
   private async write(batch: Batch, fileKey: FileKey): Promise<void> {
     const { doc } = this;
     const began = performance.now();
-    const distinct = batch.codes.size;
+    const codes = distinctCodes(batch);
+    const distinct = codes.length;
     let inserted = 0;
     let updated = 0;
     if (distinct > 0) {
-      const ids = Array.from(batch.codes, (code) => codeId(fileKey.campaignId, code));
-      batch.codes.clear(); // the ids hold the codes from here on
       const noted = doc.pending;
-      const replay = noted?.batch === batch.index && noted.fromRow === batch.fromRow && noted.distinct === distinct;
-      const existing = replay ? noted.existing : await countExisting(ids);
+      const replay =
+        noted?.batch === batch.index && noted.fromRow === batch.fromRow && noted.distinct === distinct;
+      const existing = replay ? noted.existing : await countExisting(fileKey.campaignId, codes);
       if (!replay) {
         await notePendingBatch(doc, { batch: batch.index, fromRow: batch.fromRow, distinct, existing });
       }
-      const result = await upsertCodes(ids, fileKey.type, new Date());
+      const result = await upsertCodes(fileKey.campaignId, codes, fileKey.type, new Date());
       logger.debug('Import batch written', { importId: doc._id, batch: batch.index, replay });
       if (replay) {
         // The crashed attempt may have written this batch already: MongoDB's answer now would
@@ -296,7 +318,7 @@ class ImportAttempt {
       codes: batch.accepted,
       writeMs: Math.round(ms),
       codesPerSecond: ms > 0 ? Math.round((batch.accepted / ms) * 1000) : undefined,
-      count,
+      count: { ...count },
     });
   }
 
@@ -308,7 +330,11 @@ class ImportAttempt {
     metrics.addMetric(MetricName.CodesUpdated, MetricUnit.Count, delta('updated'));
     metrics.addMetric(MetricName.CodesRejected, MetricUnit.Count, delta('rejected'));
     if (this.ran) {
-      metrics.addMetric(MetricName.ImportDuration, MetricUnit.Milliseconds, Math.round(performance.now() - this.started));
+      metrics.addMetric(
+        MetricName.ImportDuration,
+        MetricUnit.Milliseconds,
+        Math.round(performance.now() - this.started),
+      );
     }
   }
 }

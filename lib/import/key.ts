@@ -27,7 +27,8 @@ export function parseFileKey(key: unknown): FileKey {
   }
   const [, campaignId, type, name] = segments as [string, string, string, string];
   // The same bound as a campaignId in a path (lib/codes/validation.ts).
-  if (campaignId.length > MAX_CODE_LENGTH) throw new ServiceError('invalidFileKey', `${LAYOUT}: campaignId too long`);
+  if (campaignId.length > MAX_CODE_LENGTH)
+    throw new ServiceError('invalidFileKey', `${LAYOUT}: campaignId too long`);
   if (!(CODE_TYPES as readonly string[]).includes(type)) {
     throw new ServiceError('invalidType', `the type folder must be one of: ${CODE_TYPES.join(', ')}`);
   }

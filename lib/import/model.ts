@@ -205,7 +205,10 @@ export function importIdOf(object: Pick<ImportObject, 'bucket' | 'key' | 'versio
   // "null" is the version id of objects written while versioning was off or suspended: not unique.
   const versionId = object.versionId === 'null' ? undefined : object.versionId;
   const version = versionId ?? object.eTag ?? '';
-  return createHash('sha256').update(`${object.bucket}\n${object.key}\n${version}`).digest('hex').slice(0, 32);
+  return createHash('sha256')
+    .update(`${object.bucket}\n${object.key}\n${version}`)
+    .digest('hex')
+    .slice(0, 32);
 }
 
 /** Route 6's ids: anything else is unknown without a database round trip. */

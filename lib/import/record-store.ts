@@ -124,7 +124,8 @@ async function updateOwned(
   const result = await dbCall(name, () =>
     imports.updateOne({ _id: doc._id, attemptId: doc.attemptId, status: 'running' }, update),
   );
-  if (result.matchedCount === 0) throw new LeaseLostError(`Import ${doc._id} was taken over by another delivery`);
+  if (result.matchedCount === 0)
+    throw new LeaseLostError(`Import ${doc._id} was taken over by another delivery`);
 }
 
 /** The lease's sign of life while a long batch is being written. */

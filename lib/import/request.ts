@@ -17,4 +17,3 @@ export const importRequestSchema = z.object({
   source: z.literal('api'),
 });
 export type ImportRequest = z.infer<typeof importRequestSchema>;
-

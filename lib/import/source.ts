@@ -41,9 +41,13 @@ export async function openObject(object: ImportObject): Promise<AsyncIterable<Ui
     return response.Body as unknown as AsyncIterable<Uint8Array>;
   } catch (error) {
     const status = httpStatusOf(error);
-    if (status === 404) throw new ImportFailure('fileNotFound', `s3://${object.bucket}/${object.key} does not exist`);
+    if (status === 404)
+      throw new ImportFailure('fileNotFound', `s3://${object.bucket}/${object.key} does not exist`);
     if (status === 412) {
-      throw new ImportFailure('objectChanged', `s3://${object.bucket}/${object.key} was replaced since this import began`);
+      throw new ImportFailure(
+        'objectChanged',
+        `s3://${object.bucket}/${object.key} was replaced since this import began`,
+      );
     }
     throw error;
   }

@@ -3,10 +3,10 @@ import { type Caller, parseCampaignId, requireSupreme } from '../codes/validatio
 import { uploadConfig } from '../config.ts';
 import { ServiceError } from '../errors.ts';
 import { logger } from '../observability.ts';
-import { IMPORT_REQUEST_KIND, type ImportRequest } from './request.ts';
 import { parseFileKey } from './key.ts';
 import { type ImportDocument, type ImportView, importIdOf, importView, isFinal } from './model.ts';
 import { findImport } from './record-store.ts';
+import { IMPORT_REQUEST_KIND, type ImportRequest } from './request.ts';
 import { describeObject } from './source.ts';
 
 /**
@@ -35,7 +35,11 @@ export type UploadResult =
   /** Still running after the wait: follow it on route 6. */
   | { state: 'running'; campaignId: string; importId: string };
 
-export async function uploadCodes(caller: Caller, input: UploadInput, remainingMs: number): Promise<UploadResult> {
+export async function uploadCodes(
+  caller: Caller,
+  input: UploadInput,
+  remainingMs: number,
+): Promise<UploadResult> {
   requireSupreme(caller);
   const campaignId = parseCampaignId(input.campaignId);
   if (input.fileKey === undefined || input.fileKey === null || input.fileKey === '') {
@@ -85,7 +89,11 @@ async function waitForImport(
   let pause = FIRST_POLL_MS;
   for (;;) {
     const doc = await findImport(importId);
-    if (doc && doc.status !== 'running' && (!before || before.status === 'running' || doc.attempts > before.attempts)) {
+    if (
+      doc &&
+      doc.status !== 'running' &&
+      (!before || before.status === 'running' || doc.attempts > before.attempts)
+    ) {
       return doc;
     }
     const left = deadline - Date.now();

@@ -94,13 +94,21 @@ export async function main(): Promise<void> {
     const reimportStarted = performance.now();
     const reimported = await upsertCodes(codes, 'bench-campaign', 0, BATCH);
     const reimportSeconds = (performance.now() - reimportStarted) / 1000;
-    if (reimported.modified !== BATCH) throw new Error(`expected ${BATCH} modified, got ${reimported.modified}`);
+    if (reimported.modified !== BATCH) {
+      throw new Error(`expected ${BATCH} modified, got ${reimported.modified}`);
+    }
 
     // Some codes reserved (live and expired) and assigned, so every status bucket is populated.
     const now = new Date();
     const ids = (from: number, n: number) =>
       Array.from({ length: n }, (_, i) => ({ campaign_id: 'bench-campaign', code: code(from + i) }));
-    await codes.updateMany({ _id: { $in: ids(0, 5_000) } }, { $set: { 'date.reserved': now, reserveId: 'r1' } });
+    const reserveStarted = performance.now();
+    const reservedResult = await codes.updateMany(
+      { _id: { $in: ids(0, 5_000) }, ...statusFilters('bench-campaign').available },
+      { $set: { 'date.reserved': now, reserveId: 'r1' } },
+    );
+    const reserveMs = performance.now() - reserveStarted;
+    if (reservedResult.modifiedCount !== 5_000) throw new Error(`reserved ${reservedResult.modifiedCount}`);
     await codes.updateMany(
       { _id: { $in: ids(5_000, 5_000) } },
       { $set: { 'date.reserved': new Date(now.getTime() - 2 * DAY_MS), reserveId: 'r0' } },
@@ -113,8 +121,19 @@ export async function main(): Promise<void> {
       if (found.length !== 10) throw new Error(`available query returned ${found.length}`);
     });
     const skipLatencies = await timeRuns(QUERY_RUNS, async () => {
-      const found = await codes.find(filters.available, { projection: { _id: 1 } }).skip(2_000).limit(10).toArray();
+      const found = await codes
+        .find(filters.available, { projection: { _id: 1 } })
+        .skip(2_000)
+        .limit(10)
+        .toArray();
       if (found.length !== 10) throw new Error(`available query with skip returned ${found.length}`);
+    });
+    const heldLatencies = await timeRuns(QUERY_RUNS, async () => {
+      const held = await codes
+        .find({ reserveId: 'r1', '_id.campaign_id': 'bench-campaign', 'date.assigned': { $exists: false } })
+        .project({ _id: 1 })
+        .toArray();
+      if (held.length !== 5_000) throw new Error(`reservation holds ${held.length}`);
     });
     const countLatencies: Record<string, number[]> = {};
     const counts: Record<string, number> = {};
@@ -125,10 +144,13 @@ export async function main(): Promise<void> {
     }
     const expected = { available: CODES - 10_000, reserved: 5_000, assigned: 5_000 };
     for (const status of Object.keys(expected) as Array<keyof typeof expected>) {
-      if (counts[status] !== expected[status]) throw new Error(`${status}: ${counts[status]} != ${expected[status]}`);
+      if (counts[status] !== expected[status]) {
+        throw new Error(`${status}: ${counts[status]} != ${expected[status]}`);
+      }
     }
 
-    const ms = (values: number[]) => `p50 ${fmt(quantile(values, 0.5), 2)} ms   p99 ${fmt(quantile(values, 0.99), 2)} ms`;
+    const ms = (values: number[]) =>
+      `p50 ${fmt(quantile(values, 0.5), 2)} ms   p99 ${fmt(quantile(values, 0.99), 2)} ms`;
     rows.push(
       ['server', mongo.embedded ? 'embedded (in-memory)' : 'MONGODB_URI'],
       ['collection', `${fmt(CODES)} codes + ${fmt(OTHER_CAMPAIGN_CODES)} of another campaign`],
@@ -142,10 +164,24 @@ export async function main(): Promise<void> {
       ],
       [`find(available).limit(10) x${QUERY_RUNS}`, ms(findLatencies)],
       [`find(available).skip(2000).limit(10) x${QUERY_RUNS}`, ms(skipLatencies)],
-      [`countDocuments(available) x${COUNT_RUNS}`, `${ms(countLatencies.available!)}   = ${fmt(counts.available!)}`],
-      [`countDocuments(reserved) x${COUNT_RUNS}`, `${ms(countLatencies.reserved!)}   = ${fmt(counts.reserved!)}`],
-      [`countDocuments(assigned) x${COUNT_RUNS}`, `${ms(countLatencies.assigned!)}   = ${fmt(counts.assigned!)}`],
-      ['server heap after run', `${fmt(process.memoryUsage().heapUsed / 2 ** 20, 0)} MB (includes the client)`],
+      ['updateMany(_id $in 5,000 + available filter)', `${fmt(reserveMs, 1)} ms (reserves 5,000 codes)`],
+      [`find({reserveId, campaign}) 5,000 codes x${QUERY_RUNS}`, ms(heldLatencies)],
+      [
+        `countDocuments(available) x${COUNT_RUNS}`,
+        `${ms(countLatencies.available!)}   = ${fmt(counts.available!)}`,
+      ],
+      [
+        `countDocuments(reserved) x${COUNT_RUNS}`,
+        `${ms(countLatencies.reserved!)}   = ${fmt(counts.reserved!)}`,
+      ],
+      [
+        `countDocuments(assigned) x${COUNT_RUNS}`,
+        `${ms(countLatencies.assigned!)}   = ${fmt(counts.assigned!)}`,
+      ],
+      [
+        'server heap after run',
+        `${fmt(process.memoryUsage().heapUsed / 2 ** 20, 0)} MB (includes the client)`,
+      ],
     );
     printTable('Embedded MongoDB benchmark', rows);
   } finally {

@@ -57,7 +57,9 @@ export function functionNameOf(nameOrArn: string): string {
   return rest.split(':')[0] ?? rest;
 }
 
-export async function startLambdaInvokeServer(options: LambdaInvokeServerOptions): Promise<LambdaInvokeServer> {
+export async function startLambdaInvokeServer(
+  options: LambdaInvokeServerOptions,
+): Promise<LambdaInvokeServer> {
   const retryDelays = options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   let background = 0;
@@ -92,25 +94,37 @@ export async function startLambdaInvokeServer(options: LambdaInvokeServerOptions
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    const match = req.method === 'POST' ? INVOCATIONS_PATH.exec(new URL(req.url ?? '/', 'http://x').pathname) : null;
-    if (!match) return reply(res, 404, { message: `No such Lambda API operation: ${req.method} ${req.url}` }, {
-      'x-amzn-errortype': 'UnknownOperationException',
-    });
+    const match =
+      req.method === 'POST' ? INVOCATIONS_PATH.exec(new URL(req.url ?? '/', 'http://x').pathname) : null;
+    if (!match) {
+      const message = `No such Lambda API operation: ${req.method} ${req.url}`;
+      return reply(res, 404, { message }, { 'x-amzn-errortype': 'UnknownOperationException' });
+    }
     const name = functionNameOf(decodeURIComponent(match[1]!));
     const handler = options.functions[name];
     if (!handler) {
-      return reply(res, 404, { Type: 'User', message: `Function not found: ${name}` }, {
-        'x-amzn-errortype': 'ResourceNotFoundException',
-      });
+      return reply(
+        res,
+        404,
+        { Type: 'User', message: `Function not found: ${name}` },
+        {
+          'x-amzn-errortype': 'ResourceNotFoundException',
+        },
+      );
     }
     const payload = await readBody(req);
     let event: unknown;
     try {
       event = payload.length === 0 ? {} : JSON.parse(payload.toString('utf8'));
     } catch {
-      return reply(res, 400, { Type: 'User', message: 'Could not parse request body into json' }, {
-        'x-amzn-errortype': 'InvalidRequestContentException',
-      });
+      return reply(
+        res,
+        400,
+        { Type: 'User', message: 'Could not parse request body into json' },
+        {
+          'x-amzn-errortype': 'InvalidRequestContentException',
+        },
+      );
     }
     const invocationType = String(req.headers['x-amz-invocation-type'] ?? 'RequestResponse');
     if (invocationType === 'DryRun') return reply(res, 204, undefined);
@@ -137,7 +151,8 @@ export async function startLambdaInvokeServer(options: LambdaInvokeServerOptions
 
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
-      if (!res.headersSent) reply(res, 500, { message: (error as Error).message }, { 'x-amzn-errortype': 'ServiceException' });
+      if (!res.headersSent)
+        reply(res, 500, { message: (error as Error).message }, { 'x-amzn-errortype': 'ServiceException' });
       else res.destroy();
     });
   });
@@ -172,7 +187,12 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
-function reply(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+function reply(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = body === undefined ? '' : JSON.stringify(body);
   res.writeHead(status, {
     'content-type': 'application/json',

@@ -96,10 +96,13 @@ export class Collection {
 
 /** The `_id` restrictions mongod enforces on insert. */
 export function assertValidId(id: unknown): void {
-  if (id === undefined)
+  if (id === undefined) {
     throw new CommandError(ErrorCodes.InvalidIdField, "The '_id' value cannot be undefined");
-  if (Array.isArray(id))
+  }
+  if (Array.isArray(id)) {
     throw new CommandError(ErrorCodes.InvalidIdField, "The '_id' value cannot be of type array");
-  if (id instanceof RegExp)
+  }
+  if (id instanceof RegExp) {
     throw new CommandError(ErrorCodes.InvalidIdField, "The '_id' value cannot be of type regex");
+  }
 }

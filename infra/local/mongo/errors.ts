@@ -122,8 +122,9 @@ export function formatValue(value: unknown): string {
   if (value instanceof Long) return value.toString();
   if (value instanceof Decimal128) return `NumberDecimal("${value.toString()}")`;
   if (value instanceof Timestamp) return `Timestamp(${value.high}, ${value.low})`;
-  if (value instanceof Binary)
+  if (value instanceof Binary) {
     return `BinData(${value.sub_type}, ${Buffer.from(value.buffer).toString('hex')})`;
+  }
   if (value instanceof RegExp) return `/${value.source}/${value.flags}`;
   if (Array.isArray(value)) return value.length ? `[ ${value.map(formatValue).join(', ')} ]` : '[]';
   if (isPlainObject(value)) {
@@ -139,8 +140,9 @@ export function toCommandError(error: unknown): CommandError {
   if (error instanceof CommandError) return error;
   if (error instanceof Error) {
     if (error.constructor.name === 'MingoError') {
-      if (/immutable field/.test(error.message))
+      if (/immutable field/.test(error.message)) {
         return new CommandError(ErrorCodes.ImmutableField, error.message);
+      }
       if (/would create a conflict/.test(error.message)) {
         return new CommandError(ErrorCodes.ConflictingUpdateOperators, error.message);
       }

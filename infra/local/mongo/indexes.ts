@@ -9,6 +9,10 @@
  * nulls get separate buckets ('m' and 'z') so `$exists` can be decided per bucket. Documents
  * whose indexed path holds or crosses an array are kept in a separate `multikey` set, scanned
  * with the full filter on every use of the index (a hash bucket cannot stand for "any element").
+ * Documents lacking every indexed field are left out (except for unique non-sparse indexes,
+ * where they collide as nulls), like a sparse index: `{ reserveId: 1 }` then holds only the
+ * reserved codes, and the planner does not use such an index for a query that could match a
+ * document without those fields.
  */
 import { CommandError, duplicateKeyError, ErrorCodes, formatValue } from './errors.ts';
 import { compileFilter, type Matcher } from './mingo-bridge.ts';
@@ -54,6 +58,8 @@ export function isExactBucket(key: string): boolean {
 export interface TrieChild {
   /** A value of this bucket (MISSING for the missing bucket): what predicates are tested against. */
   rep: unknown;
+  /** Number of documents below this bucket: lets the planner compare indexes by selectivity. */
+  count: number;
   next: TrieNode | Set<string>;
 }
 export type TrieNode = Map<string, TrieChild>;
@@ -90,8 +96,9 @@ export function defaultIndexName(key: Document): string {
 
 /** Validates a createIndexes entry and returns it as listIndexes shows it: `{ v: 2, key, name, ...options }`. */
 export function normalizeIndexSpec(raw: unknown): Document {
-  if (!isPlainObject(raw))
+  if (!isPlainObject(raw)) {
     throw new CommandError(ErrorCodes.TypeMismatch, 'Each index specification must be an object');
+  }
   const key = raw.key;
   if (!isPlainObject(key) || Object.keys(key).length === 0) {
     throw new CommandError(ErrorCodes.CannotCreateIndex, 'Index keys cannot be empty.');
@@ -130,15 +137,17 @@ export function normalizeIndexSpec(raw: unknown): Document {
     }
   }
   const name = raw.name === undefined ? defaultIndexName(normalizedKey) : raw.name;
-  if (typeof name !== 'string' || !name)
+  if (typeof name !== 'string' || !name) {
     throw new CommandError(ErrorCodes.TypeMismatch, 'The index name must be a non-empty string');
+  }
   if (raw.partialFilterExpression !== undefined && !isPlainObject(raw.partialFilterExpression)) {
     throw new CommandError(ErrorCodes.TypeMismatch, 'The partialFilterExpression must be an object');
   }
   const spec: Document = { v: 2, key: normalizedKey, name };
   for (const [field, value] of Object.entries(raw)) {
-    if (field === 'key' || field === 'name' || field === 'v' || field === 'background' || field === 'ns')
+    if (field === 'key' || field === 'name' || field === 'v' || field === 'background' || field === 'ns') {
       continue;
+    }
     spec[field] = value;
   }
   return spec;
@@ -173,6 +182,8 @@ export class SecondaryIndex {
   readonly fields: readonly string[];
   readonly unique: boolean;
   readonly sparse: boolean;
+  /** Whether documents missing every indexed field are stored (see module comment). */
+  readonly storesAllMissing: boolean;
   readonly root: TrieNode = new Map();
   /** `_id` keys of documents with an array on an indexed path (see module comment). */
   readonly multikey = new Set<string>();
@@ -186,6 +197,7 @@ export class SecondaryIndex {
     this.#segments = this.fields.map((field) => field.split('.'));
     this.unique = isTruthy(spec.unique);
     this.sparse = isTruthy(spec.sparse);
+    this.storesAllMissing = this.unique && !this.sparse;
     this.#partial = isPlainObject(spec.partialFilterExpression)
       ? compileFilter(spec.partialFilterExpression)
       : undefined;
@@ -269,23 +281,36 @@ export class SecondaryIndex {
     yield* walk(this.root, 0);
   }
 
+  #skips(key: IndexKey): boolean {
+    return !this.storesAllMissing && key.keys.every((bucket) => bucket === MISSING_BUCKET);
+  }
+
   #insert(idKey: string, key: IndexKey | typeof MULTIKEY): void {
     if (key === MULTIKEY) {
       this.multikey.add(idKey);
       return;
     }
+    if (this.#skips(key)) return;
+    const chain: TrieChild[] = [];
     let node = this.root;
     const last = key.keys.length - 1;
     for (let depth = 0; depth <= last; depth++) {
       const bucket = key.keys[depth]!;
       let child = node.get(bucket);
       if (!child) {
-        child = { rep: key.values[depth], next: depth === last ? new Set<string>() : new Map() };
+        child = { rep: key.values[depth], count: 0, next: depth === last ? new Set<string>() : new Map() };
         node.set(bucket, child);
       }
-      if (child.next instanceof Set) child.next.add(idKey);
-      else node = child.next;
+      chain.push(child);
+      if (child.next instanceof Set) {
+        const before = child.next.size;
+        child.next.add(idKey);
+        if (child.next.size === before) return;
+      } else {
+        node = child.next;
+      }
     }
+    for (const child of chain) child.count++;
   }
 
   #delete(idKey: string, key: IndexKey | typeof MULTIKEY): void {
@@ -293,27 +318,47 @@ export class SecondaryIndex {
       this.multikey.delete(idKey);
       return;
     }
-    const path: Array<[TrieNode, string]> = [];
+    if (this.#skips(key)) return;
+    const path: Array<[TrieNode, string, TrieChild]> = [];
     let node = this.root;
     for (const bucket of key.keys) {
       const child = node.get(bucket);
       if (!child) return;
-      path.push([node, bucket]);
+      path.push([node, bucket, child]);
       if (child.next instanceof Set) {
-        child.next.delete(idKey);
-        if (child.next.size > 0) return;
+        if (!child.next.delete(idKey)) return;
         break;
       }
       node = child.next;
     }
     // Prune emptied buckets so short-lived values (e.g. reservation timestamps) do not pile up.
     for (let i = path.length - 1; i >= 0; i--) {
-      const [parent, bucket] = path[i]!;
-      const child = parent.get(bucket)!;
-      const empty = child.next instanceof Set ? child.next.size === 0 : child.next.size === 0;
-      if (!empty) return;
-      parent.delete(bucket);
+      const [parent, bucket, child] = path[i]!;
+      if (--child.count === 0) parent.delete(bucket);
     }
+  }
+
+  /** Documents below the buckets an equality prefix selects (plus the multikey ones). */
+  estimate(prefixKeys: readonly (readonly string[])[]): number {
+    let nodes: TrieNode[] = [this.root];
+    let count = 0;
+    if (!prefixKeys.length) {
+      for (const child of this.root.values()) count += child.count;
+      return count + this.multikey.size;
+    }
+    prefixKeys.forEach((keys, depth) => {
+      const next: TrieNode[] = [];
+      for (const node of nodes) {
+        for (const key of keys) {
+          const child = node.get(key);
+          if (!child) continue;
+          if (depth === prefixKeys.length - 1) count += child.count;
+          else if (!(child.next instanceof Set)) next.push(child.next);
+        }
+      }
+      nodes = next;
+    });
+    return count + this.multikey.size;
   }
 
   /** Rebuilds from scratch (createIndexes on a populated collection); throws on a unique violation. */

@@ -216,33 +216,86 @@ const NUMERIC_OPS = new Set(['$inc', '$mul']);
 /**
  * Applies an operator update in place and reports whether anything changed (the basis of
  * `nModified`: mingo reports no change for e.g. a `$set` to the current value, like mongod).
- * `filter` is only consulted for positional `$` paths.
+ * `setOnInsert` is given only when an upsert inserts; it then acts as a `$set`. `filter` is
+ * only consulted for positional `$` paths.
+ *
+ * Fields are processed in the order MongoDB 5.0+ documents for update operators: by field name,
+ * lexicographically, numeric names numerically, across all operators. It shows in the order of
+ * the fields an update creates: `{ $set: { type, 'date.saved' } }` on `{ _id }` gives
+ * `{ _id, date, type }`. mingo applies paths in the order given, so the paths are sorted first
+ * and applied as runs of the same operator.
  */
 export function applyModifier(
   doc: Document,
   modifier: Document,
   arrayFilters: Document[] | undefined,
   filter: Document,
+  setOnInsert?: Document,
 ): boolean {
   const needsGeneric =
     (arrayFilters && arrayFilters.length > 0) ||
     Object.values(modifier).some((args) => Object.keys(args as Document).some((path) => path.includes('$')));
-  if (needsGeneric) {
-    const docs = [doc];
-    const result = updateOne(docs, filter, modifier as never, {
-      arrayFilters: arrayFilters ?? [],
-      cloneMode: 'deep',
-    });
-    return result.modifiedCount > 0;
-  }
   let modified = false;
-  for (const [op, args] of Object.entries(modifier)) {
-    if (op === '$setOnInsert') continue;
-    if (NUMERIC_OPS.has(op)) assertNumericTargets(doc, op, args as Document);
-    const apply = OPERATORS[op]!(args as Document);
-    if (apply(doc).length) modified = true;
+  if (needsGeneric) {
+    const { $setOnInsert: _ignored, ...operators } = modifier;
+    const ordered: Document = {};
+    for (const [op, args] of Object.entries(operators)) ordered[op] = sortedFields(args as Document);
+    const docs = [doc];
+    modified =
+      updateOne(docs, filter, ordered as never, { arrayFilters: arrayFilters ?? [], cloneMode: 'deep' })
+        .modifiedCount > 0;
+    if (setOnInsert && Object.keys(setOnInsert).length) {
+      modified = OPERATORS.$set!(sortedFields(setOnInsert))(doc).length > 0 || modified;
+    }
+    return modified;
+  }
+  for (const [op, args] of orderedRuns(modifier, setOnInsert)) {
+    if (NUMERIC_OPS.has(op)) assertNumericTargets(doc, op, args);
+    if (OPERATORS[op]!(args)(doc).length) modified = true;
   }
   return modified;
+}
+
+/** Splits a modifier into runs of one operator each, in MongoDB's field processing order. */
+function orderedRuns(modifier: Document, setOnInsert: Document | undefined): Array<[string, Document]> {
+  const entries: Array<[string, string, unknown]> = [];
+  for (const op in modifier) {
+    if (op === '$setOnInsert') continue;
+    const args = modifier[op] as Document;
+    for (const path in args) entries.push([op, path, args[path]]);
+  }
+  if (setOnInsert) for (const path in setOnInsert) entries.push(['$set', path, setOnInsert[path]]);
+  if (entries.length > 1) entries.sort((a, b) => comparePaths(a[1], b[1]));
+  const runs: Array<[string, Document]> = [];
+  for (const [op, path, value] of entries) {
+    const last = runs[runs.length - 1];
+    if (last && last[0] === op) last[1][path] = value;
+    else runs.push([op, { [path]: value }]);
+  }
+  return runs;
+}
+
+function sortedFields(args: Document): Document {
+  const out: Document = {};
+  for (const path of Object.keys(args).sort(comparePaths)) out[path] = args[path];
+  return out;
+}
+
+const NUMERIC_SEGMENT = /^\d+$/;
+
+/** Segment by segment; numeric segments compare as numbers (MongoDB 5.0+ update order). */
+export function comparePaths(a: string, b: string): number {
+  if (a === b) return 0;
+  const left = a.split('.');
+  const right = b.split('.');
+  for (let i = 0; i < Math.min(left.length, right.length); i++) {
+    const x = left[i]!;
+    const y = right[i]!;
+    if (x === y) continue;
+    if (NUMERIC_SEGMENT.test(x) && NUMERIC_SEGMENT.test(y)) return Number(x) - Number(y);
+    return x < y ? -1 : 1;
+  }
+  return left.length - right.length;
 }
 
 /** mingo skips `$inc`/`$mul` on non-numeric fields silently; mongod refuses the update. */

@@ -163,8 +163,9 @@ function chooseIndex(
       for (const branch of value) {
         if (!isPlainObject(branch)) return;
         const keys = Object.keys(branch);
-        if (keys.length !== 1 || keys[0]!.startsWith('$') || (field !== undefined && keys[0] !== field))
+        if (keys.length !== 1 || keys[0]!.startsWith('$') || (field !== undefined && keys[0] !== field)) {
           return;
+        }
         field = keys[0]!;
         branches.push(branch[field]);
       }
@@ -172,7 +173,9 @@ function chooseIndex(
     } else if (!key.startsWith('$')) topLevel.set(key, i);
   });
 
-  let best: { index: SecondaryIndex; levels: Level[]; score: number } | undefined;
+  let best:
+    | { index: SecondaryIndex; levels: Level[]; estimate: number; leadingConstrained: number }
+    | undefined;
   for (const index of indexes) {
     if (index.spec.partialFilterExpression !== undefined) continue; // would miss documents outside it
     const levels = index.fields.map((field): Level => {
@@ -209,10 +212,27 @@ function chooseIndex(
       leadingConstrained++;
     }
     if (!leadingConstrained) continue;
-    const score = leadingKeys * 1000 + leadingConstrained;
-    if (!best || score > best.score) best = { index, levels, score };
+    if (!index.storesAllMissing && admitsAllMissing(levels)) continue;
+    // Fewest candidates under the equality prefix wins (exact, from the bucket counts); then
+    // the index constraining more leading fields.
+    const estimate = index.estimate(levels.slice(0, leadingKeys).map((level) => level.keys!));
+    if (
+      !best ||
+      estimate < best.estimate ||
+      (estimate === best.estimate && leadingConstrained > best.leadingConstrained)
+    ) {
+      best = { index, levels, estimate, leadingConstrained };
+    }
   }
   return best;
+}
+
+/** Whether a document lacking every indexed field could match (such documents are not indexed). */
+function admitsAllMissing(levels: readonly Level[]): boolean {
+  return levels.every((level) => {
+    if (level.keys && !level.keys.includes(MISSING_BUCKET)) return false;
+    return !level.predSpec || compileFilter(level.predSpec).test({});
+  });
 }
 
 function indexScan(

@@ -13,6 +13,7 @@ import {
   type Document,
   isOperatorObject,
   isPlainObject,
+  soleIdEquality,
   valueKey,
   withIdFirst,
 } from './values.ts';
@@ -25,12 +26,14 @@ export type UpdateSpec =
 /** Classifies and validates `u` once per operation (not per matched document). */
 export function parseUpdate(u: unknown): UpdateSpec {
   if (Array.isArray(u)) {
-    if (!u.every(isPlainObject))
+    if (!u.every(isPlainObject)) {
       throw new CommandError(ErrorCodes.FailedToParse, 'Each pipeline stage must be an object');
+    }
     return { kind: 'pipeline', pipeline: u };
   }
-  if (!isPlainObject(u))
+  if (!isPlainObject(u)) {
     throw new CommandError(ErrorCodes.FailedToParse, 'Update argument must be either an object or an array');
+  }
   if (isOperatorObject(u)) {
     validateModifier(u);
     const { $setOnInsert, ...modifier } = u;
@@ -90,12 +93,44 @@ function immutableIdError(newId: unknown): CommandError {
   );
 }
 
+/**
+ * Upsert results memoised per update command: with a filter of exactly `{ _id: X }` the inserted
+ * document is `{ _id: X }` plus what the modifier makes of it, which cannot depend on X (update
+ * paths may not touch `_id`). So a 50 000-op import batch that repeats one modifier runs it
+ * through mingo once and copies the result, instead of 50 000 times. Time-dependent operators
+ * (`$currentDate`) and positional paths are never memoised.
+ */
+export type UpsertTemplates = Map<string, Document>;
+
+function templateKey(spec: UpdateSpec, arrayFilters: Document[] | undefined): string | undefined {
+  if (spec.kind !== 'operators' || arrayFilters?.length) return undefined;
+  if (Object.hasOwn(spec.modifier, '$currentDate')) return undefined;
+  if (spec.setOnInsert && Object.hasOwn(spec.setOnInsert, '_id')) return undefined;
+  for (const op in spec.modifier) {
+    for (const path in spec.modifier[op] as Document) if (path.includes('$')) return undefined;
+  }
+  return `${valueKey(spec.modifier)}|${valueKey(spec.setOnInsert ?? null)}`;
+}
+
 /** The document an upsert inserts when nothing matched. */
 export function buildUpsertDocument(
   filter: Document,
   spec: UpdateSpec,
   arrayFilters: Document[] | undefined,
+  templates?: UpsertTemplates,
 ): Document {
+  const pinned = templates && soleIdEquality(filter);
+  const key = pinned && templateKey(spec, arrayFilters);
+  if (pinned && key !== undefined) {
+    let template = templates.get(key);
+    if (!template) {
+      const { _id: _placeholder, ...rest } = buildUpsertDocument({ _id: null }, spec, arrayFilters);
+      template = rest;
+      templates.set(key, template);
+    }
+    assertValidId(pinned.value);
+    return { _id: cloneValue(pinned.value), ...cloneValue(template) };
+  }
   const seed = equalityFields(filter);
   let doc: Document;
   switch (spec.kind) {
@@ -106,13 +141,14 @@ export function buildUpsertDocument(
     }
     case 'operators': {
       doc = seed;
-      applyModifier(doc, spec.modifier, arrayFilters, filter);
+      let setOnInsert: Document | undefined;
       if (spec.setOnInsert) {
         const { _id, ...rest } = spec.setOnInsert;
         // mingo's $set refuses `_id` paths; on insert an `_id` here simply becomes the new _id.
         if (_id !== undefined && !Object.hasOwn(doc, '_id')) doc = { _id: cloneValue(_id), ...doc };
-        if (Object.keys(rest).length) applyModifier(doc, { $set: cloneValue(rest) }, arrayFilters, filter);
+        setOnInsert = cloneValue(rest);
       }
+      applyModifier(doc, spec.modifier, arrayFilters, filter, setOnInsert);
       break;
     }
     case 'pipeline': {
@@ -132,16 +168,8 @@ export function buildUpsertDocument(
  */
 export function equalityFields(filter: Document): Document {
   // Hot path of bulk upserts: the filter is exactly `{ _id: <value> }`.
-  let count = 0;
-  for (const _ in filter) count++;
-  if (
-    count === 1 &&
-    Object.hasOwn(filter, '_id') &&
-    !(filter._id instanceof RegExp) &&
-    !isOperatorObject(filter._id)
-  ) {
-    return { _id: cloneValue(filter._id) };
-  }
+  const pinned = soleIdEquality(filter);
+  if (pinned) return { _id: cloneValue(pinned.value) };
   const fields: Array<[string, unknown]> = [];
   const collect = (query: Document): void => {
     for (const [key, value] of Object.entries(query)) {
@@ -153,8 +181,9 @@ export function equalityFields(filter: Document): Document {
       if (value instanceof RegExp) continue;
       if (isOperatorObject(value)) {
         const ops = Object.keys(value);
-        if (ops.length === 1 && ops[0] === '$eq' && !(value.$eq instanceof RegExp))
+        if (ops.length === 1 && ops[0] === '$eq' && !(value.$eq instanceof RegExp)) {
           fields.push([key, value.$eq]);
+        }
         continue;
       }
       fields.push([key, value]);

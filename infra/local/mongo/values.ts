@@ -2,7 +2,7 @@
  * Helpers for BSON values held in memory: canonical keys (for the `_id` map and index buckets),
  * deep copies, path resolution and integer parsing of command arguments.
  */
-import { Binary, Decimal128, Long, ObjectId, serialize, Timestamp } from 'bson';
+import { Binary, Decimal128, Double, Int32, Long, ObjectId, serialize, Timestamp } from 'bson';
 
 export type Document = Record<string, unknown>;
 
@@ -122,11 +122,8 @@ export function indexPathValue(doc: Document, segments: readonly string[]): unkn
 export function toNumber(value: unknown): number | undefined {
   if (typeof value === 'number') return value;
   if (value instanceof Long) return value.toNumber();
+  if (value instanceof Int32 || value instanceof Double) return value.value;
   if (typeof value === 'bigint') return Number(value);
-  if (value !== null && typeof value === 'object' && 'valueOf' in value) {
-    const primitive = (value as { valueOf(): unknown }).valueOf();
-    if (typeof primitive === 'number') return primitive;
-  }
   return undefined;
 }
 
@@ -138,12 +135,23 @@ export function isTruthy(value: unknown): boolean {
   return Boolean(value);
 }
 
+/**
+ * The value of a filter that is exactly `{ _id: <plain value> }` (the shape of every importer
+ * upsert), or undefined for any other filter.
+ */
+export function soleIdEquality(filter: Document): { value: unknown } | undefined {
+  let count = 0;
+  for (const _ in filter) if (++count > 1) return undefined;
+  if (count !== 1 || !Object.hasOwn(filter, '_id')) return undefined;
+  const id = filter._id;
+  if (id === null || id === undefined || id instanceof RegExp || isOperatorObject(id)) return undefined;
+  return { value: id };
+}
+
 /** Moves `_id` to the front, as mongod stores it. Returns the same object when already in place. */
 export function withIdFirst(doc: Document): Document {
-  let first = true;
   for (const key in doc) {
-    if (first && key === '_id') return doc;
-    first = false;
+    if (key === '_id') return doc;
     break;
   }
   if (!Object.hasOwn(doc, '_id')) return doc;

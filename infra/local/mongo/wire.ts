@@ -186,8 +186,9 @@ function parseOpMsg(message: Buffer, header: MessageHeader): MsgRequest {
       const sectionEnd = offset + sectionSize;
       if (sectionSize < 5 || sectionEnd > end) throw new ProtocolError('invalid document sequence size');
       const nameEnd = message.indexOf(0, offset + 4);
-      if (nameEnd === -1 || nameEnd >= sectionEnd)
+      if (nameEnd === -1 || nameEnd >= sectionEnd) {
         throw new ProtocolError('invalid document sequence identifier');
+      }
       const identifier = message.toString('utf8', offset + 4, nameEnd);
       const offsets: number[] = [];
       let position = nameEnd + 1;

@@ -43,7 +43,8 @@ beforeEach(() => {
 const run = (event: unknown) => handler(event, lambdaContext('importS3'));
 const record = async (importId: string) =>
   db.collection<ImportDocument>('imports').findOne({ _id: importId }) as Promise<ImportDocument>;
-const poolSize = (campaignId: string) => db.collection('codes').countDocuments({ '_id.campaign_id': campaignId });
+const poolSize = (campaignId: string) =>
+  db.collection('codes').countDocuments({ '_id.campaign_id': campaignId });
 
 /** Cuts the database off when the importer logs `message` for batch `batch` (synchronously, at that point). */
 function cutAt(level: 'info' | 'debug', message: string, batch: number) {
@@ -58,9 +59,14 @@ function cutAt(level: 'info' | 'debug', message: string, batch: number) {
 async function readyForRetry(importId: string) {
   proxy.restore();
   vi.restoreAllMocks();
-  await vi.waitFor(async () => expect((await checkHealth()).status).toBe('ok'), { timeout: 10_000, interval: 100 });
+  await vi.waitFor(async () => expect((await checkHealth()).status).toBe('ok'), {
+    timeout: 10_000,
+    interval: 100,
+  });
   const stalled = await record(importId);
-  await new Promise((resolve) => setTimeout(resolve, Math.max(0, stalled.updatedAt.getTime() + LEASE_MS + 50 - Date.now())));
+  await new Promise((resolve) =>
+    setTimeout(resolve, Math.max(0, stalled.updatedAt.getTime() + LEASE_MS + 50 - Date.now())),
+  );
 }
 
 /**
@@ -72,7 +78,11 @@ async function prepare(campaignId: string) {
   const existing = codes.filter((_, i) => i % 3 === 0);
   const saved = new Date(Date.now() - 60_000);
   await db.collection('codes').insertMany(
-    existing.map((code) => ({ _id: { campaign_id: campaignId, code }, type: 'tm', date: { saved } })) as never[],
+    existing.map((code) => ({
+      _id: { campaign_id: campaignId, code },
+      type: 'tm',
+      date: { saved },
+    })) as never[],
   );
   const key = `codes/${campaignId}/tm/codes.csv`;
   await s3.put(key, csvOf(codes));
@@ -87,7 +97,9 @@ describe('the database becomes unreachable in the middle of an import', () => {
     cutAt('info', 'Import batch committed', 1);
     await expect(run(event)).rejects.toThrow(/Mongo|connect|closed/i);
 
-    const importId = (await db.collection<ImportDocument>('imports').findOne({ key: 'codes/cut-between/tm/codes.csv' }))!._id;
+    const importId = (await db
+      .collection<ImportDocument>('imports')
+      .findOne({ key: 'codes/cut-between/tm/codes.csv' }))!._id;
     const stopped = await record(importId);
     expect(stopped).toMatchObject({
       status: 'running', // it could not even mark itself failed; its lease runs out instead
@@ -102,7 +114,12 @@ describe('the database becomes unreachable in the middle of an import', () => {
     const retry = await run(event);
     expect(retry.imports[0]).toMatchObject({ importId, status: 'succeeded', outcome: 'imported' });
     const done = await record(importId);
-    expect(done).toMatchObject({ status: 'succeeded', attempts: 2, count: exactCounts, progress: { rows: 450, batches: 5 } });
+    expect(done).toMatchObject({
+      status: 'succeeded',
+      attempts: 2,
+      count: exactCounts,
+      progress: { rows: 450, batches: 5 },
+    });
     expect(await poolSize('cut-between')).toBe(450);
   });
 
@@ -111,7 +128,9 @@ describe('the database becomes unreachable in the middle of an import', () => {
     cutAt('debug', 'Import batch written', 2);
     await expect(run(event)).rejects.toThrow(/Mongo|connect|closed/i);
 
-    const importId = (await db.collection<ImportDocument>('imports').findOne({ key: 'codes/cut-unrecorded/tm/codes.csv' }))!._id;
+    const importId = (await db
+      .collection<ImportDocument>('imports')
+      .findOne({ key: 'codes/cut-unrecorded/tm/codes.csv' }))!._id;
     const stopped = await record(importId);
     expect(stopped).toMatchObject({
       status: 'running',
@@ -127,7 +146,12 @@ describe('the database becomes unreachable in the middle of an import', () => {
     expect(retry.imports[0]).toMatchObject({ importId, status: 'succeeded', outcome: 'imported' });
     const done = await record(importId);
     // Without the note, batch 2's 67 new codes would now count as updated (inserted 233, updated 217).
-    expect(done).toMatchObject({ status: 'succeeded', attempts: 2, count: exactCounts, progress: { rows: 450, batches: 5 } });
+    expect(done).toMatchObject({
+      status: 'succeeded',
+      attempts: 2,
+      count: exactCounts,
+      progress: { rows: 450, batches: 5 },
+    });
     expect(done.pending).toBeUndefined();
     expect(await poolSize('cut-unrecorded')).toBe(450);
   });
@@ -143,14 +167,18 @@ describe('the database becomes unreachable in the middle of an import', () => {
     }) as never);
     await expect(run(event)).rejects.toThrow(/Mongo|connect|closed/i);
 
-    const failed = (await db.collection<ImportDocument>('imports').findOne({ key: 'codes/cut-brief/tm/codes.csv' }))!;
+    const failed = (await db
+      .collection<ImportDocument>('imports')
+      .findOne({ key: 'codes/cut-brief/tm/codes.csv' }))!;
     expect(failed).toMatchObject({
       status: 'failed',
       progress: { rows: 300, batches: 3 },
       error: { reason: 'internal', retryable: true },
     });
     // What route 6 shows: a category, not the driver's message (hosts, ports).
-    expect(failed.error!.message).toMatch(/^The database failed or was unreachable \(Mongo\w+Error\); a retry resumes the import$/);
+    expect(failed.error!.message).toMatch(
+      /^The database failed or was unreachable \(Mongo\w+Error\); a retry resumes the import$/,
+    );
 
     // A failed import is taken over at once (no lease to wait for).
     vi.restoreAllMocks();

@@ -1,5 +1,5 @@
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { encodeS3EventKey } from '../../../infra/local/s3/key-encoding.ts';
 import type { CodeDocument } from '../../../lib/codes/model.ts';
 import { closeMongoClient } from '../../../lib/mongo/client.ts';
@@ -19,6 +19,7 @@ const { handler } = await import('../../../functions/import-s3.ts');
 const { findImport } = await import('../../../lib/import/record-store.ts');
 const { importIdOf } = await import('../../../lib/import/model.ts');
 const { checkHealth } = await import('../../../lib/health.ts');
+const { logger, metrics } = await import('../../../lib/observability.ts');
 
 afterAll(async () => {
   await closeMongoClient();
@@ -42,7 +43,9 @@ async function importFile(key: string, body: string | Uint8Array) {
 const codesOf = async (campaignId: string): Promise<string[]> =>
   (await snapshot(campaignId)).map((doc) => doc._id.code);
 
-const counts = (c: Partial<Record<'in' | 'inserted' | 'updated' | 'duplicates' | 'rejected' | 'skipped', number>>) => ({
+const counts = (
+  c: Partial<Record<'in' | 'inserted' | 'updated' | 'duplicates' | 'rejected' | 'skipped', number>>,
+) => ({
   in: 0,
   inserted: 0,
   updated: 0,
@@ -55,8 +58,15 @@ const counts = (c: Partial<Record<'in' | 'inserted' | 'updated' | 'duplicates' |
 describe('a well-formed file', () => {
   it('upserts every code as the existing data looks and records the import', async () => {
     const before = Date.now();
-    const { result, record } = await importFile('codes/clean/tm/codes.csv', csvOf(['A1', 'A2', 'A3', 'A4', 'A5']));
-    expect(result.imports[0]).toMatchObject({ status: 'succeeded', outcome: 'imported', key: 'codes/clean/tm/codes.csv' });
+    const { result, record } = await importFile(
+      'codes/clean/tm/codes.csv',
+      csvOf(['A1', 'A2', 'A3', 'A4', 'A5']),
+    );
+    expect(result.imports[0]).toMatchObject({
+      status: 'succeeded',
+      outcome: 'imported',
+      key: 'codes/clean/tm/codes.csv',
+    });
     expect(record).toMatchObject({
       campaignId: 'clean',
       type: 'tm',
@@ -94,21 +104,30 @@ describe('a well-formed file', () => {
   });
 
   it('reads RFC 4180 quoting, commas and line breaks inside fields', async () => {
-    const { record } = await importFile('codes/quoted/tm/f.csv', '"Q,1",a\n"Q""2"\nQ3,"note\nover two lines"\n"Q\n4"\n');
+    const { record } = await importFile(
+      'codes/quoted/tm/f.csv',
+      '"Q,1",a\n"Q""2"\nQ3,"note\nover two lines"\n"Q\n4"\n',
+    );
     expect(record.count).toEqual(counts({ in: 3, inserted: 3, rejected: 1 }));
     expect(record.rejects).toEqual([{ line: 5, reason: 'controlCharacter', value: 'Q\n4' }]);
     expect(await codesOf('quoted')).toEqual(['Q""2'.replace('""', '"'), 'Q,1', 'Q3'].sort());
   });
 
   it('skips blank and whitespace-only lines and empty first cells, and trims padded codes', async () => {
-    const { record } = await importFile('codes/blank/tm/f.csv', 'code\n\n  P1  \n   \n,orphan\n"  P2 "\n\t\nP3\n\n');
+    const { record } = await importFile(
+      'codes/blank/tm/f.csv',
+      'code\n\n  P1  \n   \n,orphan\n"  P2 "\n\t\nP3\n\n',
+    );
     expect(record.count).toEqual(counts({ in: 3, inserted: 3, skipped: 3 }));
     expect(await codesOf('blank')).toEqual(['P1', 'P2', 'P3']);
   });
 
   it('collapses repeats inside a batch and counts repeats across batches as updated', async () => {
     // Batches of 4 accepted rows: [D1 D2 D1 D3] [D4 D1 D5 D5] [D2]
-    const { record } = await importFile('codes/repeats/tm/f.csv', csvOf(['D1', 'D2', 'D1', 'D3', 'D4', 'D1', 'D5', 'D5', 'D2']));
+    const { record } = await importFile(
+      'codes/repeats/tm/f.csv',
+      csvOf(['D1', 'D2', 'D1', 'D3', 'D4', 'D1', 'D5', 'D5', 'D2']),
+    );
     expect(record.count).toEqual(counts({ in: 9, inserted: 5, updated: 2, duplicates: 2 }));
     expect(record.count.in).toBe(record.count.inserted + record.count.updated + record.count.duplicates);
     expect(await codesOf('repeats')).toEqual(['D1', 'D2', 'D3', 'D4', 'D5']);
@@ -158,12 +177,20 @@ describe('files that cannot be imported end failed, with their reason, without f
   it('a zero-byte file', async () => {
     const { record } = await importFile('codes/empty/tm/f.csv', '');
     expect(record).toMatchObject({ status: 'failed', size: 0, count: counts({}) });
-    expect(record.error).toMatchObject({ reason: 'emptyFile', message: 'The file is empty', retryable: false });
+    expect(record.error).toMatchObject({
+      reason: 'emptyFile',
+      message: 'The file is empty',
+      retryable: false,
+    });
   });
 
   it('a header-only file succeeds with nothing imported', async () => {
     const { record } = await importFile('codes/header-only/tm/f.csv', 'code\r\n');
-    expect(record).toMatchObject({ status: 'succeeded', count: counts({}), progress: { rows: 1, lines: 1, batches: 1 } });
+    expect(record).toMatchObject({
+      status: 'succeeded',
+      count: counts({}),
+      progress: { rows: 1, lines: 1, batches: 1 },
+    });
   });
 
   it('random binary bytes', async () => {
@@ -243,7 +270,7 @@ describe('keys', () => {
     expect(event.Records[0]!.s3.object.key).toBe(encodeS3EventKey(key));
     expect(result.imports[0]).toMatchObject({ status: 'succeeded', key });
     expect(record.key).toBe(key);
-    expect(record.importId ?? record._id).toBe(importIdOf({ bucket: s3.bucket, key, eTag: record.eTag }));
+    expect(record._id).toBe(importIdOf({ bucket: s3.bucket, key, eTag: record.eTag }));
   });
 
   it('imports every record of an event and ignores other kinds of events', async () => {
@@ -258,16 +285,25 @@ describe('keys', () => {
       ['codes/multi/external/b.csv', 'succeeded'],
     ]);
     expect(await run({ Service: 'Amazon S3', Event: 's3:TestEvent' })).toEqual({ imports: [] });
-    await expect(run({ something: 'else' })).rejects.toThrow(/neither an S3 notification nor an import request/);
+    await expect(run({ something: 'else' })).rejects.toThrow(
+      /neither an S3 notification nor an import request/,
+    );
   });
 });
 
 describe('deliveries', () => {
   it('does nothing for the same event delivered twice in a row', async () => {
-    const { event, record } = await importFile('codes/twice/tm/f.csv', csvOf(['T1', 'T2', 'T3', 'T4', 'T5', 'T6']));
+    const { event, record } = await importFile(
+      'codes/twice/tm/f.csv',
+      csvOf(['T1', 'T2', 'T3', 'T4', 'T5', 'T6']),
+    );
     const pool = await snapshot('twice');
     const again = await run(event);
-    expect(again.imports[0]).toMatchObject({ importId: record._id, status: 'succeeded', outcome: 'alreadyFinished' });
+    expect(again.imports[0]).toMatchObject({
+      importId: record._id,
+      status: 'succeeded',
+      outcome: 'alreadyFinished',
+    });
     expect(await snapshot('twice')).toEqual(pool);
     expect(await findImport(record._id)).toEqual(record);
   });
@@ -280,7 +316,11 @@ describe('deliveries', () => {
     const outcomes = [a.imports[0]!.outcome, b.imports[0]!.outcome].sort();
     expect(outcomes).toEqual(['imported', 'inProgress']);
     const record = await findImport(a.imports[0]!.importId);
-    expect(record).toMatchObject({ status: 'succeeded', attempts: 1, count: counts({ in: 40, inserted: 40 }) });
+    expect(record).toMatchObject({
+      status: 'succeeded',
+      attempts: 1,
+      count: counts({ in: 40, inserted: 40 }),
+    });
     const pool = await snapshot('concurrent');
     expect(pool).toHaveLength(40);
     const third = await run(event);
@@ -292,7 +332,10 @@ describe('deliveries', () => {
     const codes = Array.from({ length: 10 }, (_, i) => `RI${i}`);
     const now = new Date();
     await seedCodes('reimport', 'tm', codes.slice(0, 3));
-    await seedCodes('reimport', 'tm', codes.slice(3, 6), { reserved: new Date(now.getTime() - HOUR), reserveId: 'res-1' });
+    await seedCodes('reimport', 'tm', codes.slice(3, 6), {
+      reserved: new Date(now.getTime() - HOUR),
+      reserveId: 'res-1',
+    });
     await seedCodes('reimport', 'tm', codes.slice(6, 10), { assigned: now });
     const before = await snapshot('reimport');
     const { record } = await importFile('codes/reimport/tm/again.csv', csvOf(codes));
@@ -306,6 +349,52 @@ describe('deliveries', () => {
     }
     const collection = await codesCollection();
     expect(await collection.countDocuments({ '_id.campaign_id': 'reimport', reserveId: 'res-1' })).toBe(3);
-    expect(await collection.countDocuments({ '_id.campaign_id': 'reimport', 'date.assigned': { $exists: true } })).toBe(4);
+    expect(
+      await collection.countDocuments({ '_id.campaign_id': 'reimport', 'date.assigned': { $exists: true } }),
+    ).toBe(4);
+  });
+});
+
+describe('observability', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it('emits the import metrics and one log line per committed batch with the running counts', async () => {
+    const added = vi.spyOn(metrics, 'addMetric');
+    const info = vi.spyOn(logger, 'info');
+    // Batches of 4 accepted rows: [O1 O2 O3 O4] [O5 O1] + one rejected row.
+    await importFile('codes/observed/tm/f.csv', `${csvOf(['O1', 'O2', 'O3', 'O4', 'O5', 'O1'])}BAD\u0001\n`);
+    const emitted = Object.fromEntries(added.mock.calls.map(([name, unit, value]) => [name, [unit, value]]));
+    expect(emitted).toEqual({
+      CodesImported: ['Count', 6],
+      CodesInserted: ['Count', 5],
+      CodesUpdated: ['Count', 1],
+      CodesRejected: ['Count', 1],
+      ImportDuration: ['Milliseconds', expect.any(Number)],
+    });
+    const batches = info.mock.calls.filter(([message]) => message === 'Import batch committed');
+    expect(batches.map(([, extra]) => extra as { batch: number; rows: number; count: unknown })).toEqual([
+      expect.objectContaining({
+        batch: 1,
+        rows: 4,
+        codes: 4,
+        count: { in: 4, inserted: 4, updated: 0, duplicates: 0, rejected: 0, skipped: 0 },
+      }),
+      expect.objectContaining({
+        batch: 2,
+        rows: 7,
+        codes: 2,
+        count: { in: 6, inserted: 5, updated: 1, duplicates: 0, rejected: 1, skipped: 0 },
+      }),
+    ]);
+  });
+
+  it('counts a failed import', async () => {
+    const added = vi.spyOn(metrics, 'addMetric');
+    await importFile('codes/observed-failure/tm/f.csv', '');
+    expect(added.mock.calls.filter(([name]) => name === 'ImportFailed')).toEqual([
+      ['ImportFailed', 'Count', 1],
+    ]);
   });
 });

@@ -44,7 +44,9 @@ const payloadOf = (bytes: Uint8Array | undefined) => JSON.parse(Buffer.from(byte
 describe('local Lambda Invoke endpoint', () => {
   it('runs a RequestResponse invocation and answers with its result', async () => {
     calls.length = 0;
-    const reply = await lambda.send(new InvokeCommand({ FunctionName: 'echo', Payload: Buffer.from('{"a":1}') }));
+    const reply = await lambda.send(
+      new InvokeCommand({ FunctionName: 'echo', Payload: Buffer.from('{"a":1}') }),
+    );
     expect(reply.StatusCode).toBe(200);
     expect(reply.FunctionError).toBeUndefined();
     expect(payloadOf(reply.Payload)).toEqual({ got: { a: 1 } });
@@ -94,7 +96,9 @@ describe('local Lambda Invoke endpoint', () => {
     calls.length = 0;
     errors.length = 0;
     flakyFailures = 5;
-    await lambda.send(new InvokeCommand({ FunctionName: 'flaky', InvocationType: 'Event', Payload: Buffer.from('{}') }));
+    await lambda.send(
+      new InvokeCommand({ FunctionName: 'flaky', InvocationType: 'Event', Payload: Buffer.from('{}') }),
+    );
     await server.idle();
     expect(calls).toHaveLength(3);
     expect(errors.map((e) => e.attempt)).toEqual([1, 2, 3]);

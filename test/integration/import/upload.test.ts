@@ -1,8 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { startLambdaInvokeServer } from '../../../infra/local/lambda/invoke-server.ts';
 import { closeMongoClient } from '../../../lib/mongo/client.ts';
+import { type ApiRequest, apiEvent } from '../../support/api-events.ts';
 import { snapshot } from '../../support/codes.ts';
-import { apiEvent, type ApiRequest } from '../../support/api-events.ts';
 import { invoke } from '../../support/invoke.ts';
 import { lambdaContext } from '../../support/lambda-context.ts';
 import { s3Environment, startS3rver } from '../../support/s3rver.ts';
@@ -62,7 +62,10 @@ describe('POST /v1/{campaignId}/codes', () => {
   it('checks the supreme claim before anything else', async () => {
     const reply = await post('camp', { fileKey: 'nonsense' }, { auth: { sub: 'someone', isSupreme: false } });
     expect(reply.status).toBe(401);
-    expect(reply.body).toEqual({ code: 'supremeUserRequired', message: 'This operation requires a supreme user' });
+    expect(reply.body).toEqual({
+      code: 'supremeUserRequired',
+      message: 'This operation requires a supreme user',
+    });
   });
 
   it.each([
@@ -126,7 +129,11 @@ describe('POST /v1/{campaignId}/codes', () => {
     const triggered = await importer(await objectCreatedEvent(s3, fileKey), lambdaContext('importS3'));
     const reply = await post('api-2', { fileKey });
     expect(reply.status).toBe(200);
-    expect(reply.body).toMatchObject({ importId: triggered.imports[0]!.importId, source: 's3', status: 'succeeded' });
+    expect(reply.body).toMatchObject({
+      importId: triggered.imports[0]!.importId,
+      source: 's3',
+      status: 'succeeded',
+    });
   });
 
   it('answers 200 with status failed when the file cannot be imported', async () => {
@@ -144,7 +151,10 @@ describe('POST /v1/{campaignId}/codes', () => {
     const fileKey = 'codes/api-4/tm/slow.csv';
     await s3.put(fileKey, csvOf(Array.from({ length: 2000 }, (_, i) => `W${i}`)));
     // A function with barely any time left waits for nothing: 202 right after the hand-off.
-    const result = await upload(apiEvent(uploadRequest('api-4', { fileKey })) as never, lambdaContext('upload', 1000));
+    const result = await upload(
+      apiEvent(uploadRequest('api-4', { fileKey })) as never,
+      lambdaContext('upload', 1000),
+    );
     expect(result.statusCode).toBe(202);
     const body = JSON.parse(result.body as string) as { importId: string; status: string };
     expect(body).toEqual({ importId: expect.stringMatching(/^[0-9a-f]{32}$/), status: 'running' });

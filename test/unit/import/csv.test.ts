@@ -49,7 +49,13 @@ function pseudoRandomBytes(length: number, seed = 42): Uint8Array {
 describe('CodeCsvReader', () => {
   it('drops a BOM, reads CRLF lines and skips a header row', async () => {
     const result = await read('\uFEFFcode,comment\r\nA1,first\r\nB2,second\r\n');
-    expect(result).toMatchObject({ codes: ['A1', 'B2'], rejects: [], skipped: 0, rows: 3, failure: undefined });
+    expect(result).toMatchObject({
+      codes: ['A1', 'B2'],
+      rejects: [],
+      skipped: 0,
+      rows: 3,
+      failure: undefined,
+    });
   });
 
   it('treats a first cell "code" in any case as a header, only on the first row', async () => {
@@ -128,7 +134,13 @@ describe('CodeCsvReader', () => {
   });
 
   it('reads a header-only file as a file without codes', async () => {
-    expect(await read('code\r\n')).toEqual({ codes: [], rejects: [], skipped: 0, rows: 1, failure: undefined });
+    expect(await read('code\r\n')).toEqual({
+      codes: [],
+      rejects: [],
+      skipped: 0,
+      rows: 1,
+      failure: undefined,
+    });
   });
 
   it('fails a binary file as not UTF-8 before handing anything on', async () => {

@@ -33,6 +33,8 @@ describe('isFinal', () => {
     expect(isFinal({ status: 'running' })).toBe(false);
     const error = { reason: 'emptyFile', message: 'x', at: new Date() } as const;
     expect(isFinal({ status: 'failed', error: { ...error, retryable: false } })).toBe(true);
-    expect(isFinal({ status: 'failed', error: { ...error, reason: 'internal', retryable: true } })).toBe(false);
+    expect(isFinal({ status: 'failed', error: { ...error, reason: 'internal', retryable: true } })).toBe(
+      false,
+    );
   });
 });

@@ -132,7 +132,7 @@ const listDatabases: CommandHandler = (command, context) => {
   const matcher = filter && Object.keys(filter).length ? compileFilter(filter) : undefined;
   const databases: Document[] = [];
   for (const name of context.storage.listDatabases()) {
-    // In memory there is no disk; report the document count as a size stand-in of 0 bytes.
+    // Nothing is on disk, so sizes are reported as 0.
     const entry: Document = nameOnly ? { name } : { name, sizeOnDisk: 0, empty: false };
     if (!matcher || matcher.test(entry)) databases.push(entry);
   }
@@ -144,8 +144,9 @@ const listDatabases: CommandHandler = (command, context) => {
 const createIndexes: CommandHandler = (command, context) => {
   const name = targetCollection(command, 'createIndexes');
   const rawSpecs = requiredArray(command, 'indexes');
-  if (!rawSpecs.length)
+  if (!rawSpecs.length) {
     throw new CommandError(ErrorCodes.BadValue, 'Must specify at least one index to create');
+  }
   const specs = rawSpecs.map(normalizeIndexSpec);
   const { collection, created } = context.storage.ensureCollection(context.db, name);
   const numIndexesBefore = collection.indexes.length + 1;
@@ -249,11 +250,12 @@ const dropIndexes: CommandHandler = (command, context) => {
   }
   let names: string[];
   if (typeof target === 'string') names = [target];
-  else if (Array.isArray(target) && target.every((item) => typeof item === 'string'))
+  else if (Array.isArray(target) && target.every((item) => typeof item === 'string')) {
     names = target as string[];
-  else if (isPlainObject(target)) {
-    if (sameKeyPattern(target, { _id: 1 }))
+  } else if (isPlainObject(target)) {
+    if (sameKeyPattern(target, { _id: 1 })) {
       throw new CommandError(ErrorCodes.InvalidOptions, 'cannot drop _id index');
+    }
     const matches = collection.indexes.filter((index) => sameKeyPattern(index.spec.key as Document, target));
     if (!matches.length) {
       throw new CommandError(ErrorCodes.IndexNotFound, `can't find index with key: ${formatValue(target)}`);
@@ -269,8 +271,9 @@ const dropIndexes: CommandHandler = (command, context) => {
     throw new CommandError(ErrorCodes.TypeMismatch, "BSON field 'dropIndexes.index' is the wrong type");
   }
   for (const indexName of names) {
-    if (indexName === ID_INDEX_NAME)
+    if (indexName === ID_INDEX_NAME) {
       throw new CommandError(ErrorCodes.InvalidOptions, 'cannot drop _id index');
+    }
     if (!collection.findIndex(indexName)) {
       throw new CommandError(ErrorCodes.IndexNotFound, `index not found with name [${indexName}]`);
     }

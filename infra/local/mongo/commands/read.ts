@@ -110,8 +110,9 @@ function distinctValues(value: unknown, segments: readonly string[], depth = 0):
     if (value === undefined) return [];
     return Array.isArray(value) ? value : [value];
   }
-  if (Array.isArray(value))
+  if (Array.isArray(value)) {
     return value.flatMap((item) => (isPlainObject(item) ? distinctValues(item, segments, depth) : []));
+  }
   if (!isPlainObject(value)) return [];
   const segment = segments[depth]!;
   if (!Object.hasOwn(value, segment)) return [];

@@ -8,12 +8,18 @@ import type { Collection } from '../collection.ts';
 import { CommandError, ErrorCodes, toCommandError } from '../errors.ts';
 import { type EngineOptions, projectOne, sortDocuments } from '../mingo-bridge.ts';
 import { matchingDocs, matchingEntries } from '../planner.ts';
-import { buildUpsertDocument, parseUpdate, rewriteDocument, type UpdateSpec } from '../updates.ts';
+import {
+  buildUpsertDocument,
+  parseUpdate,
+  rewriteDocument,
+  type UpdateSpec,
+  type UpsertTemplates,
+} from '../updates.ts';
 import {
   cloneValue,
   type Document,
-  isOperatorObject,
   isPlainObject,
+  soleIdEquality,
   toNumber,
   valueKey,
   withIdFirst,
@@ -51,8 +57,9 @@ const insert: CommandHandler = (command, context) => {
   for (let index = 0; index < documents.length; index++) {
     const raw = documents.at(index);
     try {
-      if (!isPlainObject(raw))
+      if (!isPlainObject(raw)) {
         throw new CommandError(ErrorCodes.BadValue, 'document to insert must be an object');
+      }
       // Copy on write: the stored document shares nothing with the request (whose buffer may be large).
       const doc = cloneValue(raw);
       collection.insert(Object.hasOwn(doc, '_id') ? withIdFirst(doc) : { _id: new ObjectId(), ...doc });
@@ -76,12 +83,8 @@ interface UpdateOutcome {
 
 /** `_id` pinned by plain equality: the hot path of bulk upserts, answered by one Map lookup. */
 function idEqualityKey(filter: Document): string | undefined {
-  let count = 0;
-  for (const _ in filter) if (++count > 1) return undefined;
-  if (count !== 1 || !Object.hasOwn(filter, '_id')) return undefined;
-  const id = filter._id;
-  if (id === null || id === undefined || id instanceof RegExp || isOperatorObject(id)) return undefined;
-  return valueKey(id);
+  const pinned = soleIdEquality(filter);
+  return pinned && valueKey(pinned.value);
 }
 
 function firstMatch(
@@ -115,19 +118,22 @@ function readUpdateStatement(statement: unknown): {
   arrayFilters: Document[] | undefined;
   options: EngineOptions;
 } {
-  if (!isPlainObject(statement))
+  if (!isPlainObject(statement)) {
     throw new CommandError(ErrorCodes.TypeMismatch, 'update statement must be an object');
+  }
   const filter = statement.q;
-  if (!isPlainObject(filter))
+  if (!isPlainObject(filter)) {
     throw new CommandError(
       ErrorCodes.FailedToParse,
       "BSON field 'update.updates.q' is missing but a required field",
     );
-  if (statement.u === undefined)
+  }
+  if (statement.u === undefined) {
     throw new CommandError(
       ErrorCodes.FailedToParse,
       "BSON field 'update.updates.u' is missing but a required field",
     );
+  }
   const spec = parseUpdate(statement.u);
   const multi = optionalBoolean(statement, 'multi');
   if (multi && spec.kind === 'replacement') {
@@ -155,6 +161,7 @@ function executeUpdate(
   name: string,
   statement: unknown,
   variables: Document | undefined,
+  templates: UpsertTemplates,
 ): UpdateOutcome {
   const { filter, spec, multi, upsert, arrayFilters, options } = readUpdateStatement(statement);
   if (variables) options.variables = variables;
@@ -179,7 +186,7 @@ function executeUpdate(
     }
   }
   if (n === 0 && upsert) {
-    const doc = buildUpsertDocument(filter, spec, arrayFilters);
+    const doc = buildUpsertDocument(filter, spec, arrayFilters, templates);
     context.storage.ensureCollection(context.db, name).collection.insert(doc);
     return { n: 1, nModified: 0, upsertedId: doc._id };
   }
@@ -195,9 +202,10 @@ const update: CommandHandler = (command, context) => {
   let nModified = 0;
   const upserted: Document[] = [];
   const writeErrors: Document[] = [];
+  const templates: UpsertTemplates = new Map();
   for (let index = 0; index < statements.length; index++) {
     try {
-      const outcome = executeUpdate(context, name, statements.at(index), variables);
+      const outcome = executeUpdate(context, name, statements.at(index), variables, templates);
       n += outcome.n;
       nModified += outcome.nModified;
       if (outcome.upsertedId !== undefined) upserted.push({ index, _id: outcome.upsertedId });
@@ -264,12 +272,15 @@ const findAndModify: CommandHandler = (command, context) => {
   const returnNew = optionalBoolean(command, 'new');
   const upsert = optionalBoolean(command, 'upsert');
   const hasUpdate = command.update !== undefined;
-  if (remove && hasUpdate)
+  if (remove && hasUpdate) {
     throw new CommandError(ErrorCodes.FailedToParse, 'Cannot specify both an update and remove=true');
-  if (!remove && !hasUpdate)
+  }
+  if (!remove && !hasUpdate) {
     throw new CommandError(ErrorCodes.FailedToParse, 'Either an update or remove=true must be specified');
-  if (remove && upsert)
+  }
+  if (remove && upsert) {
     throw new CommandError(ErrorCodes.FailedToParse, 'Cannot specify both upsert=true and remove=true');
+  }
   if (remove && returnNew) {
     throw new CommandError(
       ErrorCodes.FailedToParse,
