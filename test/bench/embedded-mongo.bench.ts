@@ -10,6 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { type AnyBulkWriteOperation, type Collection, MongoClient } from 'mongodb';
+import { statusFilter } from '../../lib/codes/status-filters.ts';
 import { benchMongo, fmt, printTable, quantile } from './support.ts';
 
 interface CodeDoc {
@@ -50,19 +51,16 @@ async function upsertCodes(codes: Collection<CodeDoc>, campaignId: string, from:
   return { upserted, modified };
 }
 
-function statusFilters(campaignId: string) {
-  const cutoff = new Date(Date.now() - DAY_MS);
-  const base = { '_id.campaign_id': campaignId, type: 'tm' as const };
+// The service's own filters, so the figures are for the exact queries it sends.
+const statusFilters = (campaignId: string) => {
+  const scope = { campaignId, type: 'tm' as const };
+  const now = new Date();
   return {
-    available: {
-      ...base,
-      'date.assigned': { $exists: false },
-      $or: [{ 'date.reserved': { $exists: false } }, { 'date.reserved': { $lte: cutoff } }],
-    },
-    reserved: { ...base, 'date.assigned': { $exists: false }, 'date.reserved': { $gt: cutoff } },
-    assigned: { ...base, 'date.assigned': { $exists: true } },
+    available: statusFilter(scope, 'available', now),
+    reserved: statusFilter(scope, 'reserved', now),
+    assigned: statusFilter(scope, 'assigned', now),
   };
-}
+};
 
 async function timeRuns(runs: number, fn: () => Promise<void>): Promise<number[]> {
   const latencies: number[] = [];

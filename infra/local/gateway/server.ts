@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenLocal } from '../listen.ts';
 import type { Invoker, LocalFunction } from '../runtime/local-function.ts';
 import {
   authorizerEvent,
@@ -215,15 +215,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       else res.destroy();
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  port = (server.address() as AddressInfo).port;
   const host = options.host ?? '127.0.0.1';
+  port = await listenLocal(server, options.port, host);
 
   return {
     url: `http://${host}:${port}`,

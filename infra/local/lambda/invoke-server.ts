@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Context } from 'aws-lambda';
+import { listenLocal } from '../listen.ts';
 import { lambdaContext } from '../runtime/lambda-context.ts';
 
 /**
@@ -157,14 +157,7 @@ export async function startLambdaInvokeServer(
     });
   });
   const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listenLocal(server, options.port, host);
   return {
     endpoint: `http://${host}:${port}`,
     port,

@@ -5,6 +5,7 @@
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { serialize } from 'bson';
+import { listenLocal } from '../listen.ts';
 import { type CommandContext, isKnownCommand, runCommand } from './commands/index.ts';
 import { CursorRegistry } from './cursors.ts';
 import { CommandError, ErrorCodes, toCommandError } from './errors.ts';
@@ -36,21 +37,12 @@ export class EmbeddedMongoServer {
   }
 
   /** Binds 127.0.0.1 only: this server has no authentication and must not be reachable from outside. */
-  listen(port: number): Promise<number> {
-    return new Promise((resolve, reject) => {
-      const onError = (error: Error) => reject(error);
-      this.#server.once('error', onError);
-      this.#server.listen({ port, host: '127.0.0.1', exclusive: true }, () => {
-        this.#server.off('error', onError);
-        this.#server.on('error', (error) =>
-          this.#logger.warn(`[embedded-mongo] server error: ${error.message}`),
-        );
-        this.#sweeper = setInterval(() => this.#cursors.sweep(), CURSOR_SWEEP_INTERVAL_MS);
-        this.#sweeper.unref();
-        const address = this.#server.address();
-        resolve(typeof address === 'object' && address ? address.port : port);
-      });
-    });
+  async listen(port: number): Promise<number> {
+    const bound = await listenLocal(this.#server, port);
+    this.#server.on('error', (error) => this.#logger.warn(`[embedded-mongo] server error: ${error.message}`));
+    this.#sweeper = setInterval(() => this.#cursors.sweep(), CURSOR_SWEEP_INTERVAL_MS);
+    this.#sweeper.unref();
+    return bound;
   }
 
   async close(): Promise<void> {

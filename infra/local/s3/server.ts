@@ -1,8 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import S3rver from 's3rver';
 import { normalizeIp } from '../gateway/request-event.ts';
+import { listenLocal } from '../listen.ts';
 import type { ObjectCreated, ObjectCreatedEventName } from './event.ts';
 
 export interface LocalS3Options {
@@ -111,14 +111,7 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
     requests.run(info, () => app(req, res));
   });
   const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listenLocal(server, options.port, host);
 
   return {
     endpoint: `http://${host}:${port}`,

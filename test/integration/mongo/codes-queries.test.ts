@@ -4,6 +4,7 @@
  */
 import type { Collection } from 'mongodb';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { statusFilter } from '../../../lib/codes/status-filters.ts';
 import { useTestDb } from './support.ts';
 
 interface CodeDoc {
@@ -21,18 +22,12 @@ const saved = new Date('2025-02-01T00:00:00.000Z');
 const t = useTestDb();
 let codes: Collection<CodeDoc>;
 
-function statusFilters(campaignId: string, type: 'tm' | 'external') {
-  const base = { '_id.campaign_id': campaignId, type };
-  return {
-    available: {
-      ...base,
-      'date.assigned': { $exists: false },
-      $or: [{ 'date.reserved': { $exists: false } }, { 'date.reserved': { $lte: cutoff } }],
-    },
-    reserved: { ...base, 'date.assigned': { $exists: false }, 'date.reserved': { $gt: cutoff } },
-    assigned: { ...base, 'date.assigned': { $exists: true } },
-  };
-}
+// The service's own filters (lib/codes/status-filters.ts), so this suite checks the exact queries it sends.
+const statusFilters = (campaignId: string, type: 'tm' | 'external') => ({
+  available: statusFilter({ campaignId, type }, 'available', now),
+  reserved: statusFilter({ campaignId, type }, 'reserved', now),
+  assigned: statusFilter({ campaignId, type }, 'assigned', now),
+});
 
 const id = (code: string, campaign_id = 'camp-1') => ({ campaign_id, code });
 const codeOf = (doc: { _id: { code: string } }) => doc._id.code;
