@@ -14,6 +14,10 @@ export const logger = new Logger({ serviceName });
 export const metrics = new Metrics({
   serviceName,
   namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'CodeService',
+  // Metrics' own diagnostics go through our structured logger. Below ERROR they are only "no
+  // application metrics to publish", printed on every call of a function that emits none
+  // (heartbeat, count, the authorizer): noise, not news.
+  logger: logger.createChild({ logLevel: 'ERROR' }),
 });
 export const tracer = new Tracer({ serviceName });
 
