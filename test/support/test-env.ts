@@ -11,3 +11,5 @@ process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 process.env.POWERTOOLS_TRACE_ENABLED ??= 'false';
 process.env.POWERTOOLS_SERVICE_NAME ??= 'code-service';
 process.env.POWERTOOLS_METRICS_NAMESPACE ??= 'CodeService';
+// The SDK's notice that its 2027 releases need Node 22 (Lambda runs Node 22); noise in test output here.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';

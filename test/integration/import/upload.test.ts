@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { startLambdaInvokeServer } from '../../../infra/local/lambda/invoke-server.ts';
+import { importsCollection } from '../../../lib/import/record-store.ts';
 import { closeMongoClient } from '../../../lib/mongo/client.ts';
 import { type ApiRequest, apiEvent } from '../../support/api-events.ts';
 import { snapshot } from '../../support/codes.ts';
@@ -91,6 +92,12 @@ describe('POST /v1/{campaignId}/codes', () => {
     const reply = await post('camp', { fileKey: 'codes/camp/tm/missing.csv' });
     expect(reply.status).toBe(404);
     expect(reply.body).toEqual({ code: 'fileNotFound', message: 'codes/camp/tm/missing.csv does not exist' });
+  });
+
+  it('left no codes and no import record behind for the rejected requests above', async () => {
+    expect(await snapshot('camp')).toEqual([]);
+    const imports = await (await importsCollection()).countDocuments({ campaignId: 'camp' });
+    expect(imports).toBe(0);
   });
 
   it('imports through the importer function and answers 200 with the counts', async () => {
