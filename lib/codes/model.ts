@@ -34,3 +34,12 @@ export const MAX_CODES_PER_REQUEST = 50_000;
 
 /** Builds the compound `_id` with the field order the existing data uses. */
 export const codeId = (campaignId: string, code: string): CodeId => ({ campaign_id: campaignId, code });
+
+/**
+ * `reservation_claims`: one document per client-supplied reserveId and pool, so concurrent retries
+ * of one reserve request cannot each reserve (a new collection; `codes` is unchanged).
+ */
+export interface ReservationClaim {
+  _id: { campaign_id: string; type: CodeType; reserveId: string };
+  claimedAt: Date;
+}

@@ -2,7 +2,14 @@ import { ServiceError } from '../errors.ts';
 import { MetricName, MetricUnit, metrics } from '../observability.ts';
 import type { ChangeCount } from './assign.ts';
 import { releaseCodes as releaseInStore, releaseReservation } from './store.ts';
-import { type Caller, parseCampaignId, parseCodes, parseReserveId, requireSupreme } from './validation.ts';
+import {
+  type Caller,
+  isPresent,
+  parseCampaignId,
+  parseCodes,
+  parseReserveId,
+  requireSupreme,
+} from './validation.ts';
 
 export interface ReleaseInput {
   campaignId: unknown;
@@ -21,12 +28,11 @@ export async function releaseCodes(
 ): Promise<ChangeCount> {
   requireSupreme(caller);
   const campaignId = parseCampaignId(input.campaignId);
-  const hasCodes = input.codes !== undefined && input.codes !== null;
-  if (!hasCodes && (input.reserveId === undefined || input.reserveId === null)) {
+  const hasCodes = isPresent(input.codes);
+  if (!hasCodes && !isPresent(input.reserveId)) {
     throw new ServiceError('missingCodes', 'codes or reserveId is required');
   }
-  const reserveId =
-    input.reserveId === undefined || input.reserveId === null ? undefined : parseReserveId(input.reserveId);
+  const reserveId = isPresent(input.reserveId) ? parseReserveId(input.reserveId) : undefined;
   let result: ChangeCount['count'];
   if (hasCodes) {
     const codes = parseCodes(input.codes);

@@ -2,9 +2,10 @@ import { randomInt, randomUUID } from 'node:crypto';
 import { ServiceError } from '../errors.ts';
 import { logger, MetricName, MetricUnit, metrics } from '../observability.ts';
 import type { PoolScope } from './model.ts';
-import { findAvailable, findHeld, reserveIfAvailable } from './store.ts';
+import { claimReserveId, findAvailable, findHeld, reserveIfAvailable } from './store.ts';
 import {
   type Caller,
+  isPresent,
   parseCampaignId,
   parseCount,
   parseOptionalReserveId,
@@ -22,8 +23,6 @@ export interface ReserveInput {
 export interface Reservation {
   reserveId: string;
   codes: string[];
-  /** True when a client-supplied reserveId already held codes and they were returned again. */
-  replayed: boolean;
 }
 
 /**
@@ -52,14 +51,14 @@ function pickRandom<T>(items: T[], n: number): T[] {
 
 /**
  * Reads `need` available codes starting at a random offset. When the offset overshoots the end of
- * the pool, the pool is small: its first codes (up to a window) are read and `need` of them picked
- * at random, so small pools are spread as well as large ones.
+ * the pool, the pool is small: its first codes (up to a window, and never fewer than `need`) are
+ * read and `need` of them picked at random, so small pools are spread as well as large ones.
  */
 async function drawCandidates(scope: PoolScope, need: number, now: Date): Promise<string[]> {
   const skip = randomInt(0, Math.min(need * SPREAD_PER_CODE, MAX_SPREAD) + 1);
   const candidates = await findAvailable(scope, now, need, skip);
   if (candidates.length === need || skip === 0) return candidates;
-  const window = await findAvailable(scope, now, Math.min(skip + need, SMALL_POOL_WINDOW), 0);
+  const window = await findAvailable(scope, now, Math.max(need, Math.min(skip + need, SMALL_POOL_WINDOW)), 0);
   return pickRandom(window, need);
 }
 
@@ -85,7 +84,29 @@ async function fill(scope: PoolScope, reserveId: string, count: number, now: Dat
     // All won: we know exactly which codes we hold. Otherwise read back what this reservation holds.
     held = won === candidates.length ? held.concat(candidates) : await findHeld(scope, reserveId, now);
   }
-  return held;
+  // Never more than asked, even if a concurrent request under the same id reserved too.
+  return held.slice(0, count);
+}
+
+/** How long a retry waits for the codes of a concurrent first request under the same reserveId. */
+const REPLAY_WAIT_MS = 2_000;
+const REPLAY_POLL_MS = 100;
+
+/**
+ * Safe retries (SPEC §4): the first request with a client reserveId claims it for the pool; a
+ * repeat — after the first answered, or racing it — returns the codes held under that id instead
+ * of reserving more. Returns undefined when this request should reserve: it holds the claim, or
+ * the earlier request reserved nothing (empty pool, or it died first) within the wait.
+ */
+async function replayOf(scope: PoolScope, reserveId: string, now: Date): Promise<string[] | undefined> {
+  if (await claimReserveId(scope, reserveId, now)) return undefined;
+  const until = Date.now() + REPLAY_WAIT_MS;
+  for (;;) {
+    const held = await findHeld(scope, reserveId, now);
+    if (held.length > 0) return held;
+    if (Date.now() >= until) return undefined;
+    await new Promise((resolve) => setTimeout(resolve, REPLAY_POLL_MS));
+  }
 }
 
 export async function reserveCodes(
@@ -95,7 +116,7 @@ export async function reserveCodes(
 ): Promise<Reservation> {
   requireSupreme(caller);
   const campaignId = parseCampaignId(input.campaignId);
-  if (input.count === undefined || input.type === undefined || input.count === '' || input.type === '') {
+  if (!isPresent(input.count) || !isPresent(input.type)) {
     throw new ServiceError('missingCodeReserveParams', 'count and type are required');
   }
   const count = parseCount(input.count);
@@ -103,9 +124,8 @@ export async function reserveCodes(
   const clientReserveId = parseOptionalReserveId(input.reserveId);
 
   if (clientReserveId !== undefined) {
-    // A retry with the same reserveId gets the codes it already holds, not more (safe retries).
-    const held = await findHeld(scope, clientReserveId, now);
-    if (held.length > 0) return { reserveId: clientReserveId, codes: held, replayed: true };
+    const held = await replayOf(scope, clientReserveId, now);
+    if (held) return { reserveId: clientReserveId, codes: held.slice(0, count) };
   }
   const reserveId = clientReserveId ?? generateReserveId();
   const codes = await fill(scope, reserveId, count, now);
@@ -119,5 +139,5 @@ export async function reserveCodes(
     requested: count,
     granted: codes.length,
   });
-  return { reserveId, codes, replayed: false };
+  return { reserveId, codes };
 }

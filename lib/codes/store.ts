@@ -1,8 +1,14 @@
 import type { Filter } from 'mongodb';
-import { codesCollection } from '../mongo/collections.ts';
+import { codesCollection, reservationClaimsCollection } from '../mongo/collections.ts';
 import { dbCall } from '../mongo/instrument.ts';
 import { type CodeDocument, type CodeStatus, codeId, type PoolScope } from './model.ts';
-import { availableCondition, poolFilter, reservedCondition, statusFilter } from './status-filters.ts';
+import {
+  availableCondition,
+  poolFilter,
+  reservationCutoff,
+  reservedCondition,
+  statusFilter,
+} from './status-filters.ts';
 
 /**
  * The `codes` datastore: every query the lifecycle operations make, each one traced as its own
@@ -109,4 +115,28 @@ export async function releaseReservation(campaignId: string, reserveId: string, 
     codes.updateMany({ reserveId, '_id.campaign_id': campaignId, ...reservedCondition(now) }, releaseUpdate),
   );
   return result.modifiedCount;
+}
+
+/**
+ * Claims a client reserveId for a pool (one document in `reservation_claims`, keyed by pool and
+ * id). True when this call claimed it: there was no claim, or only one older than a reservation
+ * lives (its codes are available again, so the id starts afresh — taken over atomically).
+ */
+export async function claimReserveId(scope: PoolScope, reserveId: string, now: Date): Promise<boolean> {
+  const claims = await reservationClaimsCollection();
+  const _id = { campaign_id: scope.campaignId, type: scope.type, reserveId };
+  const before = await dbCall('claimReserveId', () =>
+    claims.findOneAndUpdate(
+      { _id },
+      { $setOnInsert: { claimedAt: now } },
+      { upsert: true, returnDocument: 'before' },
+    ),
+  );
+  if (before === null) return true;
+  const cutoff = reservationCutoff(now);
+  if (before.claimedAt > cutoff) return false;
+  const takeover = await dbCall('claimReserveId.takeover', () =>
+    claims.updateOne({ _id, claimedAt: { $lte: cutoff } }, { $set: { claimedAt: now } }),
+  );
+  return takeover.modifiedCount === 1;
 }

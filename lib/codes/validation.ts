@@ -27,7 +27,8 @@ export function requireSupreme(caller: Caller): void {
   }
 }
 
-const isPresent = (value: unknown): boolean => value !== undefined && value !== null && value !== '';
+/** Absent, null and '' all count as not given (query strings and JSON bodies alike). */
+export const isPresent = (value: unknown): boolean => value !== undefined && value !== null && value !== '';
 
 export function parseCampaignId(value: unknown): string {
   if (typeof value !== 'string' || value.length === 0 || value.length > MAX_CODE_LENGTH) {

@@ -1,15 +1,27 @@
+import type { MiddlewareObj } from '@middy/core';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { Context } from 'aws-lambda';
+import { requireSupreme } from '../codes/validation.ts';
 import { observedHandler } from '../lambda-handler.ts';
 import { correlationId } from './correlation-id.ts';
 import { errorResponses } from './errors.ts';
-import type { ApiEvent } from './identity.ts';
+import { type ApiEvent, identityOf } from './identity.ts';
 import type { HttpResponse } from './response.ts';
 
 export interface HttpHandlerOptions {
   /** Parse a JSON request body (POST routes); a wrong content type or malformed JSON is a 4xx. */
   jsonBody?: boolean;
+  /** A route without the authorizer (`/heartbeat`): no supreme check. */
+  public?: boolean;
 }
+
+/**
+ * The supreme check as a middleware, so it comes before any other validation — the body parser's
+ * included (SPEC §3). The domain functions check it again: they must be safe whoever calls them.
+ */
+const supremeOnly = (): MiddlewareObj<AnyApiEvent> => ({
+  before: (request) => requireSupreme(identityOf(request.event)),
+});
 
 /** Any API event: as API Gateway sends it, or with its body already parsed. */
 export type AnyApiEvent = Omit<ApiEvent, 'body'> & { body?: unknown };
@@ -29,6 +41,7 @@ export function httpHandler<E extends AnyApiEvent = ApiEvent>(
   options: HttpHandlerOptions = {},
 ) {
   const stack = observedHandler<E, HttpResponse>().use(correlationId());
+  if (!options.public) stack.use(supremeOnly());
   if (options.jsonBody) stack.use(httpJsonBodyParser());
   return stack.use(errorResponses()).handler(handler);
 }

@@ -73,32 +73,24 @@ export async function uploadCodes(
     }),
   );
   logger.info('Import handed to the importer', { importId, key: object.key });
-  const done = await waitForImport(importId, before, deadline);
+  const done = await waitForImport(importId, deadline);
   return done ? { state: 'finished', record: importView(done) } : { state: 'running', campaignId, importId };
 }
 
 /**
- * Polls the import record (100 ms, growing to 1 s) until the attempt this call started has
- * finished. A record that had failed before (transiently) counts only once it was run again.
+ * Polls the import record (100 ms, growing to 1 s) until the import has finished for good:
+ * succeeded, or failed in a way no retry can mend. A transient failure is not an answer — Lambda's
+ * asynchronous retry resumes it — so the caller keeps waiting, or gets 202 and follows route 6.
  */
-async function waitForImport(
-  importId: string,
-  before: ImportDocument | null,
-  deadline: number,
-): Promise<ImportDocument | undefined> {
+async function waitForImport(importId: string, deadline: number): Promise<ImportDocument | undefined> {
   let pause = FIRST_POLL_MS;
   for (;;) {
-    const doc = await findImport(importId);
-    if (
-      doc &&
-      doc.status !== 'running' &&
-      (!before || before.status === 'running' || doc.attempts > before.attempts)
-    ) {
-      return doc;
-    }
     const left = deadline - Date.now();
     if (left <= 0) return undefined;
+    // Pause first: the record was read just before the hand-off.
     await new Promise((resolve) => setTimeout(resolve, Math.min(pause, left)));
     pause = Math.min(MAX_POLL_MS, Math.round(pause * 1.5));
+    const doc = await findImport(importId);
+    if (doc && isFinal(doc)) return doc;
   }
 }

@@ -1,10 +1,11 @@
-import type { Collection, Db, IndexDescription } from 'mongodb';
-import type { CodeDocument } from '../codes/model.ts';
+import { type Collection, type Db, type IndexDescription, MongoServerError } from 'mongodb';
+import { type CodeDocument, RESERVATION_TTL_MS, type ReservationClaim } from '../codes/model.ts';
+import { logger } from '../observability.ts';
 import { getDb } from './client.ts';
 
 /**
  * Indexes are created idempotently (createIndexes is a no-op when they exist) once per container,
- * before the first use of a collection: one extra round trip per cold start, and a fresh database
+ * before the first use of a collection: a round trip per index per cold start, and a fresh database
  * (a new environment, the embedded server) is always ready without a migration step.
  */
 export const CODE_INDEXES: IndexDescription[] = [
@@ -15,6 +16,19 @@ export const CODE_INDEXES: IndexDescription[] = [
   { key: { reserveId: 1 } },
 ];
 
+/** MongoDB's answers when an index with the same keys exists under another name or options. */
+const INDEX_CONFLICT_CODES = new Set([85, 86]); // IndexOptionsConflict, IndexKeySpecsConflict
+
+/**
+ * An existing index with the same keys (e.g. created by the previous service under another name)
+ * serves the queries just as well: it must not fail every cold start.
+ */
+const tolerateExistingIndex = (collection: string) => (error: unknown) => {
+  if (!(error instanceof MongoServerError) || !INDEX_CONFLICT_CODES.has(Number(error.code))) throw error;
+  logger.warn('An index exists with other options; keeping it', { collection, error: error.message });
+  return [];
+};
+
 function withIndexes<T extends object>(
   name: string,
   indexes: IndexDescription[],
@@ -23,7 +37,8 @@ function withIndexes<T extends object>(
   const prepare = async (): Promise<Collection<T>> => {
     const db: Db = await getDb();
     const collection = db.collection<T>(name);
-    if (indexes.length > 0) await collection.createIndexes(indexes);
+    // One command per index: createIndexes fails as a whole when one of its indexes conflicts.
+    for (const index of indexes) await collection.createIndexes([index]).catch(tolerateExistingIndex(name));
     return collection;
   };
   return () => {
@@ -36,4 +51,9 @@ function withIndexes<T extends object>(
 }
 
 export const codesCollection = withIndexes<CodeDocument>('codes', CODE_INDEXES);
+
+/** Claims expire with the reservations they guard (TTL), so the collection stays small. */
+export const reservationClaimsCollection = withIndexes<ReservationClaim>('reservation_claims', [
+  { key: { claimedAt: 1 }, expireAfterSeconds: RESERVATION_TTL_MS / 1000 },
+]);
 export { withIndexes };

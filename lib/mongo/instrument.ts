@@ -8,9 +8,9 @@ export const SLOW_DB_CALL_MS = 500;
  * when it is slow. Every datastore function goes through here, so no call is left untraced.
  */
 export async function dbCall<T>(name: string, call: () => Promise<T>): Promise<T> {
-  const parent = tracer.getSegment();
-  const subsegment = parent?.addNewSubsegment(`db.${name}`);
-  if (subsegment) tracer.setSegment(subsegment);
+  // The subsegment is not made the current segment: database calls run concurrently (the three
+  // counts, the importer's lease renewal beside a batch write), and nothing inside them traces.
+  const subsegment = tracer.getSegment()?.addNewSubsegment(`db.${name}`);
   const started = performance.now();
   try {
     return await call();
@@ -21,6 +21,5 @@ export async function dbCall<T>(name: string, call: () => Promise<T>): Promise<T
     const ms = Math.round(performance.now() - started);
     if (ms > SLOW_DB_CALL_MS) logger.warn('Slow database call', { dbCall: name, durationMs: ms });
     subsegment?.close();
-    if (parent) tracer.setSegment(parent);
   }
 }

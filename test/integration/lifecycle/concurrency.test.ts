@@ -54,4 +54,25 @@ describe('reservation under concurrency', () => {
     expect(new Set(granted).size).toBe(CALLERS * PER_CALL);
     expect(await counts('camp-large')).toEqual({ available: 10_000 - 640, reserved: 640, assigned: 0 });
   });
+
+  it('gives 8 concurrent retries of one client reserveId the same 10 codes, and reserves only 10', async () => {
+    await seedCodes('camp-retry-race', 'tm', codeList('RACE', 200));
+    const replies = await Promise.all(
+      Array.from({ length: 8 }, () =>
+        invoke<string[]>(reserve, {
+          method: 'GET',
+          route: '/v1/{campaignId}/reserve',
+          pathParameters: { campaignId: 'camp-retry-race' },
+          query: { count: '10', type: 'tm', reserveId: 'order-77' },
+        }),
+      ),
+    );
+    const first = [...replies[0]!.body].sort();
+    expect(first).toHaveLength(10);
+    for (const reply of replies) {
+      expect(reply.headers['x-reserve-id']).toBe('order-77');
+      expect([...reply.body].sort()).toEqual(first);
+    }
+    expect(await counts('camp-retry-race')).toEqual({ available: 190, reserved: 10, assigned: 0 });
+  });
 });
