@@ -3,7 +3,8 @@ import { eventHandler } from '../lib/lambda-handler.ts';
 
 /**
  * The importer: S3 ObjectCreated notifications on `codes/` and route 1's asynchronous hand-off.
- * Files that cannot be imported end as failed import records and the invocation succeeds; a
- * transient failure (database, S3) fails it, so Lambda's asynchronous retries resume the import.
+ * Any failure fails the invocation once the import record says why: a transient one (database,
+ * S3) is resumed by Lambda's asynchronous retry; for a file that cannot be imported the retry finds
+ * the final record and does nothing.
  */
 export const handler = eventHandler<unknown, ImportEventResult>((event) => importEvent(event));

@@ -48,3 +48,6 @@ export const routeKey = (route: Route): string => `${route.method} ${route.path}
 
 /** The function the S3 trigger and the upload route's asynchronous hand-off invoke. */
 export const IMPORTER_FUNCTION: FunctionId = 'importS3';
+
+/** Objects whose creation triggers an import — the S3 notification filter, deployed and local. */
+export const IMPORT_TRIGGER = { prefix: 'codes/', suffix: '.csv' } as const;

@@ -2,7 +2,7 @@
  * The service's errors, modelled once. Domain code throws ServiceError with a SPEC error code and a
  * kind; lib/http/errors.ts is the one place that maps a kind to an HTTP status.
  */
-export type ErrorKind = 'invalid' | 'unauthorized' | 'notFound' | 'unavailable';
+export type ErrorKind = 'invalid' | 'unauthorized' | 'notFound';
 
 export type ErrorCode =
   | 'supremeUserRequired'

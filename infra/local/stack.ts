@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { FUNCTIONS, type FunctionId, IMPORTER_FUNCTION, ROUTES } from '../routes.ts';
+import { FUNCTIONS, type FunctionId, IMPORT_TRIGGER, IMPORTER_FUNCTION, ROUTES } from '../routes.ts';
 import { devAuthEndpoints } from './auth/endpoints.ts';
 import { generateSigningKey, loadOrCreateSigningKey, type SigningKey } from './auth/keys.ts';
 import { mintToken, type TokenClaims, type TokenIssuer } from './auth/tokens.ts';
@@ -48,10 +48,9 @@ export const JWT_AUDIENCE = 'code-service-local';
 const HOST = '127.0.0.1';
 const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-/** The deployed trigger's filter: `codes/…/*.csv` objects start an import (SPEC §1, §7). */
-export const IMPORT_TRIGGER: KeyFilter & { configurationId: string } = {
-  prefix: 'codes/',
-  suffix: '.csv',
+/** The deployed trigger's filter (infra/routes.ts): `codes/…/*.csv` objects start an import (SPEC §1, §7). */
+export const LOCAL_IMPORT_TRIGGER: KeyFilter & { configurationId: string } = {
+  ...IMPORT_TRIGGER,
   configurationId: 'codes-csv-import',
 };
 
@@ -158,10 +157,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     onStop('Lambda client', async () => lambdaClient.destroy());
     const notify = (object: ObjectCreated) => {
-      if (!matchesFilter(object.key, IMPORT_TRIGGER)) return;
+      if (!matchesFilter(object.key, LOCAL_IMPORT_TRIGGER)) return;
       const event = s3Event(object, {
         region: process.env.AWS_REGION ?? 'us-east-1',
-        configurationId: IMPORT_TRIGGER.configurationId,
+        configurationId: LOCAL_IMPORT_TRIGGER.configurationId,
       });
       say(`[s3] ${object.eventName} ${object.bucket}/${object.key} → ${IMPORTER_FUNCTION} (async)`);
       lambdaClient

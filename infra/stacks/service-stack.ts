@@ -20,12 +20,19 @@ import type { Construct } from 'constructs';
 import type { ServiceConfig } from '../config.ts';
 import { Monitoring } from '../constructs/monitoring.ts';
 import { ServiceFunction } from '../constructs/service-function.ts';
-import { FUNCTIONS, type FunctionId, IMPORTER_FUNCTION, ROUTES, routeKey } from '../routes.ts';
+import {
+  FUNCTIONS,
+  type FunctionId,
+  IMPORT_TRIGGER,
+  IMPORTER_FUNCTION,
+  ROUTES,
+  routeKey,
+} from '../routes.ts';
 import { FUNCTION_SETTINGS, kebabCase, type Need } from './function-settings.ts';
 
 /** Uploaded code files live under this prefix (`codes/<campaignId>/<type>/<name>.csv`). */
-export const CODES_PREFIX = 'codes/';
-export const CODES_SUFFIX = '.csv';
+export const CODES_PREFIX = IMPORT_TRIGGER.prefix;
+export const CODES_SUFFIX = IMPORT_TRIGGER.suffix;
 
 export interface ServiceStackProps extends StackProps {
   config: ServiceConfig;

@@ -13,7 +13,6 @@ const STATUS_BY_KIND: Record<ErrorKind, number> = {
   invalid: 400,
   unauthorized: 401,
   notFound: 404,
-  unavailable: 503,
 };
 
 const body = (code: string, message: string) => JSON.stringify({ code, message });
@@ -51,9 +50,10 @@ export function toHttpError(error: unknown): unknown {
   return error; // anything else is a 500 with the generic body
 }
 
-function logError(error: { statusCode?: number }): void {
+function logError(error: { statusCode?: number; message?: string }): void {
   if ((error.statusCode ?? 500) >= 500) logger.error('Request failed', { error });
-  else logger.info('Request rejected', { error });
+  // A rejection's cause can hold the whole request body (up to 50 000 codes): status and message only.
+  else logger.info('Request rejected', { statusCode: error.statusCode, message: error.message });
 }
 
 /**

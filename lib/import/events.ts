@@ -52,7 +52,22 @@ export async function importEvent(event: unknown): Promise<ImportEventResult> {
   // One transient failure fails the invocation: the retry redoes the whole event, and the records
   // that were imported meanwhile find their finished import record and do nothing.
   if (transient !== undefined) throw transient;
+  // A file that cannot be imported fails the invocation too, once its record says why (SPEC §5):
+  // the failure shows in the function's errors, and the retry finds the final record, doing nothing.
+  const failed = imports.filter((done) => done.outcome === 'failed');
+  if (failed.length > 0) throw new ImportsFailedError({ imports });
   return { imports };
+}
+
+/** Some objects of the event could not be imported; their import records hold the reasons. */
+export class ImportsFailedError extends Error {
+  override readonly name = 'ImportsFailedError';
+  constructor(readonly result: ImportEventResult) {
+    const failed = result.imports.filter((done) => done.outcome === 'failed');
+    super(
+      `${failed.length} import(s) failed: ${failed.map((done) => `${done.key} (${done.importId})`).join(', ')}`,
+    );
+  }
 }
 
 async function jobsOf(event: unknown): Promise<ImportJob[]> {

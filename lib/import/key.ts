@@ -6,8 +6,6 @@ import { ServiceError } from '../errors.ts';
  * segments, none empty, none `.` or `..` (a key is not a path, but a key that looks like a
  * traversal is a mistake, not a file name), and a type folder of `tm` or `external`.
  */
-export const KEY_PREFIX = 'codes/';
-
 export interface FileKey {
   key: string;
   campaignId: string;

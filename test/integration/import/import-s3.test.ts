@@ -19,6 +19,7 @@ const { handler } = await import('../../../functions/import-s3.ts');
 const { findImport } = await import('../../../lib/import/record-store.ts');
 const { importIdOf } = await import('../../../lib/import/model.ts');
 const { checkHealth } = await import('../../../lib/health.ts');
+const { ImportsFailedError } = await import('../../../lib/import/events.ts');
 const { logger, metrics } = await import('../../../lib/observability.ts');
 
 afterAll(async () => {
@@ -28,12 +29,18 @@ afterAll(async () => {
 
 type Outcome = Awaited<ReturnType<typeof handler>>;
 const run = (event: unknown): Promise<Outcome> => handler(event, lambdaContext('importS3'));
+/** Runs the importer; a file that cannot be imported fails the invocation, with the outcomes on the error. */
+const runAllowingFailure = (event: unknown): Promise<Outcome> =>
+  run(event).catch((error: unknown) => {
+    if (error instanceof ImportsFailedError) return error.result;
+    throw error;
+  });
 
 /** Puts a file, delivers its ObjectCreated event, and returns the import record. */
 async function importFile(key: string, body: string | Uint8Array) {
   await s3.put(key, body);
   const event = await objectCreatedEvent(s3, key);
-  const result = await run(event);
+  const result = await runAllowingFailure(event);
   expect(result.imports).toHaveLength(1);
   const record = await findImport(result.imports[0]!.importId);
   if (!record) throw new Error('no import record');
@@ -161,7 +168,17 @@ describe('rows that are rejected', () => {
   });
 });
 
-describe('files that cannot be imported end failed, with their reason, without failing the invocation', () => {
+describe('files that cannot be imported end failed, with their reason', () => {
+  it('fail the invocation (SPEC §5); the retry finds the final record and does nothing', async () => {
+    const key = 'codes/retry-final/tm/f.csv';
+    await s3.put(key, '');
+    const event = await objectCreatedEvent(s3, key);
+    await expect(run(event)).rejects.toThrow(ImportsFailedError);
+    const retry = await run(event);
+    expect(retry.imports[0]).toMatchObject({ status: 'failed', outcome: 'alreadyFinished' });
+    expect((await findImport(retry.imports[0]!.importId))?.attempts).toBe(1);
+  });
+
   it('an unbalanced quote: the complete batches before it are kept, the rest is not guessed at', async () => {
     const { result, record } = await importFile('codes/quote/tm/f.csv', 'U1\nU2\nU3\nU4\nU5\n"U6\nU7\nU8\n');
     expect(result.imports[0]).toMatchObject({ status: 'failed', outcome: 'failed' });
@@ -244,11 +261,11 @@ describe('files that cannot be imported end failed, with their reason, without f
     await s3.put(key, 'G1\n');
     const event = await objectCreatedEvent(s3, key);
     await s3.client.send(new DeleteObjectCommand({ Bucket: s3.bucket, Key: key }));
-    const result = await run(event);
+    const result = await runAllowingFailure(event);
     expect(result.imports[0]).toMatchObject({ status: 'failed', outcome: 'failed' });
     const record = await findImport(result.imports[0]!.importId);
     expect(record?.error).toMatchObject({ reason: 'fileNotFound', retryable: false });
-    const never = await run(eventForMissingObject(s3, 'codes/never/tm/f.csv'));
+    const never = await runAllowingFailure(eventForMissingObject(s3, 'codes/never/tm/f.csv'));
     expect(never.imports[0]).toMatchObject({ status: 'failed', outcome: 'failed' });
   });
 
