@@ -1,14 +1,11 @@
 import { MetricName, MetricUnit, metrics } from '../observability.ts';
+import type { ChangeCount } from './model.ts';
 import { assignCodes as assignInStore } from './store.ts';
 import { type Caller, parseCampaignId, parseCodes, requireSupreme } from './validation.ts';
 
 export interface AssignInput {
   campaignId: unknown;
   codes: unknown;
-}
-
-export interface ChangeCount {
-  count: { in: number; updated: number };
 }
 
 /** Assigns codes for good; a repeat is a no-op with `updated: 0` (SPEC §4 route 4). */

@@ -32,6 +32,11 @@ export const RESERVATION_TTL_MS = 24 * 60 * 60 * 1000;
 export const MAX_CODE_LENGTH = 256;
 export const MAX_CODES_PER_REQUEST = 50_000;
 
+/** What assign and release answer: codes asked about, and codes actually changed. */
+export interface ChangeCount {
+  count: { in: number; updated: number };
+}
+
 /** Builds the compound `_id` with the field order the existing data uses. */
 export const codeId = (campaignId: string, code: string): CodeId => ({ campaign_id: campaignId, code });
 

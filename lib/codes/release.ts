@@ -1,6 +1,6 @@
 import { ServiceError } from '../errors.ts';
 import { MetricName, MetricUnit, metrics } from '../observability.ts';
-import type { ChangeCount } from './assign.ts';
+import type { ChangeCount } from './model.ts';
 import { releaseCodes as releaseInStore, releaseReservation } from './store.ts';
 import {
   type Caller,

@@ -1,4 +1,4 @@
-import { ServiceError } from '../errors.ts';
+import { type ErrorCode, ServiceError } from '../errors.ts';
 import {
   CODE_STATUSES,
   CODE_TYPES,
@@ -40,25 +40,23 @@ export function parseCampaignId(value: unknown): string {
   return value;
 }
 
-export function parseType(value: unknown): CodeType {
-  if (typeof value !== 'string' || !(CODE_TYPES as readonly string[]).includes(value)) {
-    throw new ServiceError('invalidType', `type must be one of: ${CODE_TYPES.join(', ')}`);
+/** One of a fixed list of values, else the given error code. */
+function oneOf<T extends string>(value: unknown, allowed: readonly T[], what: string, code: ErrorCode): T {
+  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
+    throw new ServiceError(code, `${what} must be one of: ${allowed.join(', ')}`);
   }
-  return value as CodeType;
+  return value as T;
 }
+
+export const parseType = (value: unknown): CodeType => oneOf(value, CODE_TYPES, 'type', 'invalidType');
 
 export function parseRequiredType(value: unknown): CodeType {
   if (!isPresent(value)) throw new ServiceError('missingType', 'type is required');
   return parseType(value);
 }
 
-export function parseOptionalStatus(value: unknown): CodeStatus | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string' || !(CODE_STATUSES as readonly string[]).includes(value)) {
-    throw new ServiceError('invalidStatus', `status must be one of: ${CODE_STATUSES.join(', ')}`);
-  }
-  return value as CodeStatus;
-}
+export const parseOptionalStatus = (value: unknown): CodeStatus | undefined =>
+  value === undefined ? undefined : oneOf(value, CODE_STATUSES, 'status', 'invalidStatus');
 
 const INTEGER = /^[0-9]+$/;
 
