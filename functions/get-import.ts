@@ -3,7 +3,7 @@ import { httpHandler } from '../lib/http/middleware.ts';
 import { json } from '../lib/http/response.ts';
 import { getImport } from '../lib/import/get-import.ts';
 
-/** GET /v1/{campaignId}/imports/{importId}: the import record (SPEC §5). */
+/** GET /v1/{campaignId}/imports/{importId}: the import record (contract §5). */
 export const handler = httpHandler(async (event) => {
   const record = await getImport(identityOf(event), {
     campaignId: event.pathParameters?.campaignId,

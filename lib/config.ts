@@ -78,7 +78,7 @@ export const s3Config = once(() => load('S3', s3Schema));
 
 const importSchema = z
   .object({
-    /** Accepted rows per bulk upsert (SPEC §5: 50 000). Smaller only in tests. */
+    /** Accepted rows per bulk upsert (contract §5: 50 000). Smaller only in tests. */
     IMPORT_BATCH_SIZE: positiveInt.default(50_000),
     /**
      * How long a running import may go without a heartbeat before another delivery may take it

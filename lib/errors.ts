@@ -1,5 +1,5 @@
 /**
- * The service's errors, modelled once. Domain code throws ServiceError with a SPEC error code and a
+ * The service's errors, modelled once. Domain code throws ServiceError with a contract error code and a
  * kind; lib/http/errors.ts is the one place that maps a kind to an HTTP status.
  */
 export type ErrorKind = 'invalid' | 'unauthorized' | 'notFound';

@@ -6,7 +6,7 @@ export interface Health {
   checks: { mongo: boolean };
 }
 
-/** Liveness of the service's dependencies: MongoDB answers a ping (SPEC §4 route 7). */
+/** Liveness of the service's dependencies: MongoDB answers a ping (contract §4 route 7). */
 export async function checkHealth(): Promise<Health> {
   const mongo = await getMongoClient()
     .then((client) => dbCall('ping', () => client.db('admin').command({ ping: 1 })))

@@ -1,5 +1,5 @@
 /**
- * Metric names of SPEC §6 (namespace CodeService). Kept free of runtime imports so the CDK
+ * Metric names of contract §6 (namespace CodeService). Kept free of runtime imports so the CDK
  * dashboard can read the same list the functions emit.
  */
 export const MetricName = {

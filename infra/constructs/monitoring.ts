@@ -28,7 +28,7 @@ const PERIOD = Duration.minutes(5);
 type ServicePanel = 'importThroughput' | 'importDuration' | 'importFailures' | 'reservations' | 'assignments';
 
 /**
- * Where each service metric of SPEC §6 is shown and with which statistic. Keyed by MetricName, so a
+ * Where each service metric of contract §6 is shown and with which statistic. Keyed by MetricName, so a
  * metric added to lib/metric-names.ts does not compile until it has a place on the dashboard.
  */
 const SERVICE_METRIC_PANELS: Record<MetricName, { panel: ServicePanel; statistics: readonly string[] }> = {
@@ -46,7 +46,7 @@ const SERVICE_METRIC_PANELS: Record<MetricName, { panel: ServicePanel; statistic
 
 /**
  * A metric the functions emit through Powertools (EMF). Powertools adds exactly one dimension,
- * `service` = POWERTOOLS_SERVICE_NAME, to every metric (no campaign dimension, SPEC §6); the
+ * `service` = POWERTOOLS_SERVICE_NAME, to every metric (no campaign dimension, contract §6); the
  * dashboard must ask for that same dimension set or CloudWatch shows nothing.
  */
 export function serviceMetric(name: MetricName, statistic: string = Stats.SUM): Metric {
@@ -74,7 +74,7 @@ export interface MonitoringProps {
   alarmEmail: string | undefined;
 }
 
-/** The dashboard, the alarms (to an SNS topic) and the saved Logs Insights queries of SPEC §6. */
+/** The dashboard, the alarms (to an SNS topic) and the saved Logs Insights queries of contract §6. */
 export class Monitoring extends Construct {
   readonly dashboard: Dashboard;
   readonly alarmTopic: Topic;

@@ -6,7 +6,7 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { esbuildConfig, functionBundling } from '../bundling.ts';
 
-/** Service name and metrics namespace every function reports under (SPEC §6). */
+/** Service name and metrics namespace every function reports under (contract §6). */
 export const POWERTOOLS_SERVICE_NAME = 'code-service';
 export const METRICS_NAMESPACE = 'CodeService';
 

@@ -16,9 +16,9 @@ import { type KeyFilter, matchesFilter, type ObjectCreated, s3Event } from './s3
 import { type LocalS3, startLocalS3 } from './s3/server.ts';
 
 export interface LocalStackOptions {
-  /** Gateway port (SPEC §7: 3000); 0 picks a free one. */
+  /** Gateway port (contract §7: 3000); 0 picks a free one. */
   port?: number;
-  /** Local S3 port (SPEC §7: 4569); 0 picks a free one. */
+  /** Local S3 port (contract §7: 4569); 0 picks a free one. */
   s3Port?: number;
   bucket?: string;
   /** An existing MongoDB; when unset, the embedded server is started (and stopped with the stack). */
@@ -48,7 +48,7 @@ export const JWT_AUDIENCE = 'code-service-local';
 const HOST = '127.0.0.1';
 const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-/** The deployed trigger's filter (infra/routes.ts): `codes/…/*.csv` objects start an import (SPEC §1, §7). */
+/** The deployed trigger's filter (infra/routes.ts): `codes/…/*.csv` objects start an import (contract §1, §7). */
 export const LOCAL_IMPORT_TRIGGER: KeyFilter & { configurationId: string } = {
   ...IMPORT_TRIGGER,
   configurationId: 'codes-csv-import',

@@ -5,7 +5,7 @@ import { banner } from './banner.ts';
 import { DEFAULTS, type LocalStack, startLocalStack } from './stack.ts';
 
 /**
- * `npm start`: the whole service on this machine (SPEC §7). Reads its settings from the
+ * `npm start`: the whole service on this machine (contract §7). Reads its settings from the
  * environment, starts the local stack, prints where everything is, and stops it all on Ctrl-C.
  */
 const port = z.coerce.number().int().min(0).max(65_535);

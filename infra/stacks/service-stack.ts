@@ -132,7 +132,7 @@ export class ServiceStack extends Stack {
   private buildApi(config: ServiceConfig): { httpApi: HttpApi; stage: HttpStage } {
     const httpApi = new HttpApi(this, 'HttpApi', {
       apiName: `${config.servicePrefix}-api`,
-      description: 'Code service HTTP API (SPEC §4)',
+      description: 'Code service HTTP API (contract §4)',
       // Our own $default stage below carries throttling and per-route metrics.
       createDefaultStage: false,
     });

@@ -8,7 +8,7 @@ export interface AssignInput {
   codes: unknown;
 }
 
-/** Assigns codes for good; a repeat is a no-op with `updated: 0` (SPEC §4 route 4). */
+/** Assigns codes for good; a repeat is a no-op with `updated: 0` (contract §4 route 4). */
 export async function assignCodes(
   caller: Caller,
   input: AssignInput,

@@ -16,7 +16,7 @@ export interface CountInput {
 
 export type StatusCounts = Partial<Record<CodeStatus, number>>;
 
-/** Counts a pool by status; only the asked status when one is given (SPEC §4 route 2). */
+/** Counts a pool by status; only the asked status when one is given (contract §4 route 2). */
 export async function countCodes(caller: Caller, input: CountInput, now = new Date()): Promise<StatusCounts> {
   requireSupreme(caller);
   const campaignId = parseCampaignId(input.campaignId);

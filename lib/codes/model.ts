@@ -1,5 +1,5 @@
 /**
- * The `codes` collection's document, as the previous service wrote it (SPEC §2). Field names and
+ * The `codes` collection's document, as the previous service wrote it (contract §2). Field names and
  * the field order of `_id` (campaign_id, then code) are fixed by existing production data.
  */
 export const CODE_TYPES = ['tm', 'external'] as const;

@@ -93,7 +93,7 @@ const REPLAY_WAIT_MS = 2_000;
 const REPLAY_POLL_MS = 100;
 
 /**
- * Safe retries (SPEC §4): the first request with a client reserveId claims it for the pool; a
+ * Safe retries (contract §4): the first request with a client reserveId claims it for the pool; a
  * repeat — after the first answered, or racing it — returns the codes held under that id instead
  * of reserving more. Returns undefined when this request should reserve: it holds the claim, or
  * the earlier request reserved nothing (empty pool, or it died first) within the wait.

@@ -2,7 +2,7 @@ import type { Filter } from 'mongodb';
 import { type CodeDocument, type CodeStatus, type PoolScope, RESERVATION_TTL_MS } from './model.ts';
 
 /**
- * Status is never stored: it is derived from the dates at query time (SPEC §2), so a reservation
+ * Status is never stored: it is derived from the dates at query time (contract §2), so a reservation
  * expires by itself 24 h after `date.reserved` and nothing has to sweep it.
  */
 export const reservationCutoff = (now: Date): Date => new Date(now.getTime() - RESERVATION_TTL_MS);

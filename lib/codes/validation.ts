@@ -9,7 +9,7 @@ import {
 } from './model.ts';
 
 /**
- * Input rules of SPEC §4, each failing with its fixed error code (clients match on them). Inputs
+ * Input rules of contract §4, each failing with its fixed error code (clients match on them). Inputs
  * are `unknown`: they come from query strings and parsed JSON, and are trusted only once through
  * here — in particular, codes are plain strings, so no query operator can reach the database.
  */
@@ -20,7 +20,7 @@ export interface Caller {
   isSupreme: boolean;
 }
 
-/** Checked before any other validation (SPEC §3). */
+/** Checked before any other validation (contract §3). */
 export function requireSupreme(caller: Caller): void {
   if (!caller.isSupreme) {
     throw new ServiceError('supremeUserRequired', 'This operation requires a supreme user', 'unauthorized');

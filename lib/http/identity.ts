@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2WithLambdaAuthorizer } from 'aws-lambda';
 
-/** What the authorizer passes on in its context (SPEC §3). Operations read identity only from here. */
+/** What the authorizer passes on in its context (contract §3). Operations read identity only from here. */
 export interface AuthorizerContext {
   sub?: string;
   isSupreme?: boolean;

@@ -17,7 +17,7 @@ export interface HttpHandlerOptions {
 
 /**
  * The supreme check as a middleware, so it comes before any other validation — the body parser's
- * included (SPEC §3). The domain functions check it again: they must be safe whoever calls them.
+ * included (contract §3). The domain functions check it again: they must be safe whoever calls them.
  */
 const supremeOnly = (): MiddlewareObj<AnyApiEvent> => ({
   before: (request) => requireSupreme(identityOf(request.event)),

@@ -66,7 +66,7 @@ export class BulkUpsertError extends Error {
 }
 
 /**
- * One unordered bulk upsert per batch (SPEC §5): each statement filters on the full `_id` (the
+ * One unordered bulk upsert per batch (contract §5): each statement filters on the full `_id` (the
  * primary index) and sets only `type` and `date.saved`, so the reservation and assignment of an
  * existing code are never touched. Unordered: the server applies the statements without stopping
  * at a failed one; a failure fails the batch, which is replayed — harmless, the same upserts give

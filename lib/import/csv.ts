@@ -5,7 +5,7 @@ import { ImportFailure } from './failure.ts';
 import type { RejectedRow } from './model.ts';
 
 /**
- * The CSV rules of SPEC §5, applied while streaming: UTF-8 (a BOM is dropped), comma-separated,
+ * The CSV rules of contract §5, applied while streaming: UTF-8 (a BOM is dropped), comma-separated,
  * RFC 4180 quoting, `\n` or `\r\n` line ends (even mixed). The code is the first cell, trimmed;
  * other cells are ignored; empty lines and empty first cells are skipped; a first row whose
  * first cell is `code` (any case) is a header. A code over 256 characters or holding a control

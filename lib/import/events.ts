@@ -52,7 +52,7 @@ export async function importEvent(event: unknown): Promise<ImportEventResult> {
   // One transient failure fails the invocation: the retry redoes the whole event, and the records
   // that were imported meanwhile find their finished import record and do nothing.
   if (transient !== undefined) throw transient;
-  // A file that cannot be imported fails the invocation too, once its record says why (SPEC §5):
+  // A file that cannot be imported fails the invocation too, once its record says why (contract §5):
   // the failure shows in the function's errors, and the retry finds the final record, doing nothing.
   const failed = imports.filter((done) => done.outcome === 'failed');
   if (failed.length > 0) throw new ImportsFailedError({ imports });

@@ -8,7 +8,7 @@ export interface GetImportInput {
   importId: unknown;
 }
 
-/** Route 6: the import record (SPEC §5), only under the campaign it belongs to. */
+/** Route 6: the import record (contract §5), only under the campaign it belongs to. */
 export async function getImport(caller: Caller, input: GetImportInput): Promise<ImportView> {
   requireSupreme(caller);
   const campaignId = parseCampaignId(input.campaignId);

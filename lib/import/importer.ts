@@ -29,7 +29,7 @@ import {
 import { openObject } from './source.ts';
 
 /**
- * The streaming importer (SPEC §5), one for both entry points (the S3 trigger and route 1's
+ * The streaming importer (contract §5), one for both entry points (the S3 trigger and route 1's
  * hand-off): S3 GetObject body → UTF-8 check → csv-parse → batches of `IMPORT_BATCH_SIZE`
  * accepted rows → one unordered bulk upsert per batch. Parsing the next batch overlaps writing
  * the previous one; at most BATCHES_IN_FLIGHT batches exist at once, so memory stays flat.

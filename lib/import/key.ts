@@ -2,7 +2,7 @@ import { CODE_TYPES, type CodeType, MAX_CODE_LENGTH } from '../codes/model.ts';
 import { ServiceError } from '../errors.ts';
 
 /**
- * Object keys of code files: `codes/<campaignId>/<type>/<name>` (SPEC §4, §5) — exactly four
+ * Object keys of code files: `codes/<campaignId>/<type>/<name>` (contract §4, §5) — exactly four
  * segments, none empty, none `.` or `..` (a key is not a path, but a key that looks like a
  * traversal is a mistake, not a file name), and a type folder of `tm` or `external`.
  */

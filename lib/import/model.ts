@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { CodeType } from '../codes/model.ts';
 
 /**
- * The `imports` collection (SPEC §5): one document per import of one S3 object version. Its `_id`
+ * The `imports` collection (contract §5): one document per import of one S3 object version. Its `_id`
  * is derived from the object's identity, so every delivery of the same object version — a
  * redelivered S3 event, a repeated upload call — finds the same record.
  */

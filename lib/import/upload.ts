@@ -10,7 +10,7 @@ import { IMPORT_REQUEST_KIND, type ImportRequest } from './request.ts';
 import { describeObject } from './source.ts';
 
 /**
- * Route 1 (SPEC §4): import `s3://<BUCKET_NAME>/<fileKey>` through the same importer as the S3
+ * Route 1 (contract §4): import `s3://<BUCKET_NAME>/<fileKey>` through the same importer as the S3
  * trigger, and wait for it up to IMPORT_WAIT_MS. The import runs in the importer function, handed
  * over with an asynchronous Invoke: a function is frozen once it has answered, so work started
  * here could not outlive the answer, while the importer runs on (up to its own timeout) and its

@@ -1,6 +1,6 @@
 import { logger, tracer } from '../observability.ts';
 
-/** A database call slower than this is logged as a warning (SPEC §6). */
+/** A database call slower than this is logged as a warning (contract §6). */
 export const SLOW_DB_CALL_MS = 500;
 
 /**

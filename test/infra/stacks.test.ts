@@ -432,7 +432,7 @@ describe('IAM', () => {
 });
 
 describe('monitoring', () => {
-  it('charts every SPEC §6 metric with the dimension Powertools emits (service=code-service)', () => {
+  it('charts every contract §6 metric with the dimension Powertools emits (service=code-service)', () => {
     const body = dashboardBody();
     for (const name of Object.values(MetricName)) {
       expect(body, name).toContain(`["CodeService","${name}","service","code-service"`);

@@ -1,5 +1,5 @@
 /**
- * Object keys in S3 event notifications are URL-encoded (SPEC §5; AWS: "The object key name value
+ * Object keys in S3 event notifications are URL-encoded (contract §5; AWS: "The object key name value
  * is URL encoded. For example, 'red flower.jpg' becomes 'red+flower.jpg'" —
  * docs.aws.amazon.com/AmazonS3/latest/userguide/notification-content-structure.html).
  *

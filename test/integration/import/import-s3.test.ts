@@ -169,7 +169,7 @@ describe('rows that are rejected', () => {
 });
 
 describe('files that cannot be imported end failed, with their reason', () => {
-  it('fail the invocation (SPEC §5); the retry finds the final record and does nothing', async () => {
+  it('fail the invocation (contract §5); the retry finds the final record and does nothing', async () => {
     const key = 'codes/retry-final/tm/f.csv';
     await s3.put(key, '');
     const event = await objectCreatedEvent(s3, key);

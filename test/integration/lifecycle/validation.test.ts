@@ -44,7 +44,7 @@ const tooMany = Array.from({ length: 50_001 }, (_, i) => `C${i}`);
 
 type Case = [name: string, handler: Handler, request: ApiRequest, status: number, code: string];
 
-// SPEC §4's validation table, row by row, for the lifecycle routes.
+// contract §4's validation table, row by row, for the lifecycle routes.
 const cases: Case[] = [
   ['count without isSupreme', count, countReq({ type: 'tm' }, notSupreme), 401, 'supremeUserRequired'],
   [
@@ -177,7 +177,7 @@ beforeAll(async () => {
 });
 afterAll(() => closeMongoClient());
 
-describe('SPEC §4 validation', () => {
+describe('contract §4 validation', () => {
   it.each(cases)('%s → %i %s', async (_name, handler, request, status, code) => {
     const reply = await invoke<{ code: string; message: string }>(handler, request);
     expect(reply.status).toBe(status);

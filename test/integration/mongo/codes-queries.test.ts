@@ -1,5 +1,5 @@
 /**
- * The exact queries the code service sends to the `codes` collection (SPEC §2), with the
+ * The exact queries the code service sends to the `codes` collection (contract §2), with the
  * service's indexes in place, asserting MongoDB's results.
  */
 import type { Collection } from 'mongodb';
