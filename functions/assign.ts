@@ -1,13 +1,13 @@
 import { assignCodes } from '../lib/codes/assign.ts';
 import { type JsonBody, jsonField } from '../lib/http/body.ts';
-import { identityOf } from '../lib/http/identity.ts';
+import { callerOf } from '../lib/http/caller.ts';
 import { httpHandler } from '../lib/http/middleware.ts';
 import { json } from '../lib/http/response.ts';
 
 /** POST /v1/{campaignId}/assign {"codes": [...]} */
 export const handler = httpHandler<JsonBody>(
   async (event) => {
-    const result = await assignCodes(identityOf(event), {
+    const result = await assignCodes(callerOf(event), {
       campaignId: event.pathParameters?.campaignId,
       codes: jsonField(event.body, 'codes'),
     });

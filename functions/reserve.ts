@@ -1,12 +1,12 @@
 import { reserveCodes } from '../lib/codes/reserve.ts';
-import { identityOf } from '../lib/http/identity.ts';
+import { callerOf } from '../lib/http/caller.ts';
 import { httpHandler } from '../lib/http/middleware.ts';
 import { json } from '../lib/http/response.ts';
 
 /** GET /v1/{campaignId}/reserve?count=&type=&reserveId= → code strings, `x-reserve-id` header. */
 export const handler = httpHandler(async (event) => {
   const query = event.queryStringParameters ?? {};
-  const reservation = await reserveCodes(identityOf(event), {
+  const reservation = await reserveCodes(callerOf(event), {
     campaignId: event.pathParameters?.campaignId,
     count: query.count,
     type: query.type,

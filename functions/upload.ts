@@ -1,5 +1,5 @@
 import { type JsonBody, jsonField } from '../lib/http/body.ts';
-import { identityOf } from '../lib/http/identity.ts';
+import { callerOf } from '../lib/http/caller.ts';
 import { httpHandler } from '../lib/http/middleware.ts';
 import { json } from '../lib/http/response.ts';
 import { uploadCodes } from '../lib/import/upload.ts';
@@ -12,7 +12,7 @@ import { uploadCodes } from '../lib/import/upload.ts';
 export const handler = httpHandler<JsonBody>(
   async (event, context) => {
     const result = await uploadCodes(
-      identityOf(event),
+      callerOf(event),
       { campaignId: event.pathParameters?.campaignId, fileKey: jsonField(event.body, 'fileKey') },
       context.getRemainingTimeInMillis(),
     );

@@ -1,9 +1,10 @@
 import * as z from 'zod';
+import { lazy } from './lazy.ts';
 
 /**
- * Environment configuration, read and validated once per container (at cold start, by the module
- * that needs it). Each concern has its own loader so a function only demands the variables it
- * uses: the authorizer does not need a database, the heartbeat does not need a bucket.
+ * Environment configuration, read and validated once per container, on first use (see lib/lazy.ts).
+ * Each concern has its own loader so a function only demands the variables it uses: the authorizer
+ * does not need a database, the heartbeat does not need a bucket.
  * A missing or malformed variable throws a ConfigError that names it; nothing defaults to ''.
  */
 export class ConfigError extends Error {
@@ -22,14 +23,6 @@ function load<T extends z.ZodType>(what: string, schema: T): z.infer<T> {
     throw new ConfigError(`Invalid ${what} configuration: ${problems}`);
   }
   return parsed.data;
-}
-
-function once<T>(read: () => T): () => T {
-  let value: { v: T } | undefined;
-  return () => {
-    value ??= { v: read() };
-    return value.v;
-  };
 }
 
 const mongoSchema = z
@@ -55,7 +48,7 @@ const mongoSchema = z
     serverSelectionTimeoutMS: env.MONGODB_SERVER_SELECTION_TIMEOUT_MS,
   }));
 export type MongoConfig = z.infer<typeof mongoSchema>;
-export const mongoConfig = once(() => load('MongoDB', mongoSchema));
+export const mongoConfig = lazy(() => load('MongoDB', mongoSchema));
 
 const authSchema = z
   .object({
@@ -65,7 +58,7 @@ const authSchema = z
   })
   .transform((env) => ({ issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE, jwksUri: env.JWKS_URI }));
 export type AuthConfig = z.infer<typeof authSchema>;
-export const authConfig = once(() => load('authorizer', authSchema));
+export const authConfig = lazy(() => load('authorizer', authSchema));
 
 const s3Schema = z
   .object({
@@ -74,7 +67,7 @@ const s3Schema = z
   })
   .transform((env) => ({ forcePathStyle: env.S3_FORCE_PATH_STYLE }));
 export type S3Config = z.infer<typeof s3Schema>;
-export const s3Config = once(() => load('S3', s3Schema));
+export const s3Config = lazy(() => load('S3', s3Schema));
 
 const importSchema = z
   .object({
@@ -88,7 +81,7 @@ const importSchema = z
   })
   .transform((env) => ({ batchSize: env.IMPORT_BATCH_SIZE, leaseMs: env.IMPORT_LEASE_MS }));
 export type ImportConfig = z.infer<typeof importSchema>;
-export const importConfig = once(() => load('import', importSchema));
+export const importConfig = lazy(() => load('import', importSchema));
 
 const uploadSchema = z
   .object({
@@ -105,4 +98,4 @@ const uploadSchema = z
     waitMs: env.IMPORT_WAIT_MS,
   }));
 export type UploadConfig = z.infer<typeof uploadSchema>;
-export const uploadConfig = once(() => load('upload', uploadSchema));
+export const uploadConfig = lazy(() => load('upload', uploadSchema));

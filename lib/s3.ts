@@ -1,5 +1,6 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { s3Config } from './config.ts';
+import { lazy } from './lazy.ts';
 
 /**
  * The one S3 client of a container. Endpoints come from the SDK's standard variables
@@ -7,11 +8,14 @@ import { s3Config } from './config.ts';
  * Checksums only when an operation requires them: local servers (s3rver) store a streamed
  * upload with the SDK's default checksum framing as corrupted bytes; on AWS this is harmless.
  */
-export const s3 = new S3Client({
-  forcePathStyle: s3Config().forcePathStyle,
-  requestChecksumCalculation: 'WHEN_REQUIRED',
-  responseChecksumValidation: 'WHEN_REQUIRED',
-});
+export const s3Client = lazy(
+  () =>
+    new S3Client({
+      forcePathStyle: s3Config().forcePathStyle,
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    }),
+);
 
 /** S3 quotes ETags in API answers (`"abc"`) but not in event notifications (`abc`). */
 export const bareETag = (eTag: string): string => eTag.replace(/^(W\/)?"(.*)"$/, '$2');

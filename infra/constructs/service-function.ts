@@ -5,6 +5,7 @@ import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { esbuildConfig, functionBundling } from '../bundling.ts';
+import type { Binding } from './bindings.ts';
 
 /** Service name and metrics namespace every function reports under (contract §6). */
 export const POWERTOOLS_SERVICE_NAME = 'code-service';
@@ -22,8 +23,6 @@ export interface ServiceFunctionProps {
   memorySize: number;
   timeout: Duration;
   logRetention: RetentionDays;
-  /** Function-specific variables, added to the shared Powertools ones. */
-  environment?: Record<string, string>;
   reservedConcurrentExecutions?: number;
 }
 
@@ -65,8 +64,15 @@ export class ServiceFunction extends Construct {
         // Responses can hold up to 50 000 codes: too big for a trace, and codes do not belong there.
         POWERTOOLS_TRACER_CAPTURE_RESPONSE: 'false',
         NODE_OPTIONS: '--enable-source-maps',
-        ...props.environment,
       },
     });
+  }
+
+  /** Gives the function a resource: the variables that locate it and the grants to use it, together. */
+  bind(binding: Binding): this {
+    for (const [name, value] of Object.entries(binding.environment))
+      this.function.addEnvironment(name, value);
+    for (const statement of binding.statements) this.function.addToRolePolicy(statement);
+    return this;
   }
 }

@@ -1,20 +1,20 @@
 import { Duration } from 'aws-cdk-lib';
 import type { FunctionId } from '../routes.ts';
 
-/** What a function needs from its environment; each need maps to variables and IAM statements. */
+/**
+ * What a function needs from the cloud. Each need is one binding (infra/constructs/bindings.ts)
+ * that sets the function's variables and its grants together.
+ */
 export type Need =
-  /** MongoDB connection (MONGODB_SECRET_NAME etc.) and read access to the secret. */
+  /** MongoDB: the connection string's secret. */
   | 'mongo'
-  /** JWT verification settings (JWT_ISSUER, JWT_AUDIENCE, JWKS_URI). */
+  /** JWT verification settings. */
   | 'auth'
-  /** Reads uploaded CSVs: BUCKET_NAME and s3:GetObject on codes/*. */
+  /** Reads uploaded code files under `codes/`. */
   | 'codesBucket'
-  /**
-   * Tells a missing upload (404 `fileNotFound`) from a forbidden one: S3 answers 403 instead of 404
-   * to a caller without s3:ListBucket. Grants ListBucket on the codes bucket (key names, no data).
-   */
+  /** Lists the codes bucket, so a missing upload is a 404 and not a 403. */
   | 'codesListing'
-  /** Hands imports to the importer: IMPORT_FUNCTION_NAME, IMPORT_WAIT_MS, lambda:InvokeFunction. */
+  /** Hands imports to the importer function. */
   | 'importer';
 
 export interface FunctionSettings {

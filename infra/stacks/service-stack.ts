@@ -8,16 +8,22 @@ import {
 } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { Bucket, EventType, type IBucket } from 'aws-cdk-lib/aws-s3';
+import { Bucket, EventType } from 'aws-cdk-lib/aws-s3';
 import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { ServiceConfig } from '../config.ts';
+import {
+  authBinding,
+  type Binding,
+  codesBucketBinding,
+  codesListingBinding,
+  importerBinding,
+  mongoBinding,
+} from '../constructs/bindings.ts';
 import { Monitoring } from '../constructs/monitoring.ts';
 import { ServiceFunction } from '../constructs/service-function.ts';
 import {
@@ -29,10 +35,6 @@ import {
   routeKey,
 } from '../routes.ts';
 import { FUNCTION_SETTINGS, kebabCase, type Need } from './function-settings.ts';
-
-/** Uploaded code files live under this prefix (`codes/<campaignId>/<type>/<name>.csv`). */
-export const CODES_PREFIX = IMPORT_TRIGGER.prefix;
-export const CODES_SUFFIX = IMPORT_TRIGGER.suffix;
 
 export interface ServiceStackProps extends StackProps {
   config: ServiceConfig;
@@ -60,13 +62,9 @@ export class ServiceStack extends Stack {
     // stack (as a custom resource) and the data stack never references the importer, so no cycle.
     const codesBucket = Bucket.fromBucketAttributes(this, 'CodesBucket', props.codesBucket);
 
-    // Every function of the route table, each through the one construct. The importer goes first:
-    // the upload function's environment names it.
-    const order = (Object.keys(FUNCTIONS) as FunctionId[]).sort(
-      (a, b) => Number(b === IMPORTER_FUNCTION) - Number(a === IMPORTER_FUNCTION),
-    );
+    // Every function of the route table, each through the one construct.
     const built = {} as Record<FunctionId, ServiceFunction>;
-    for (const functionId of order) {
+    for (const functionId of Object.keys(FUNCTIONS) as FunctionId[]) {
       const settings = FUNCTION_SETTINGS[functionId];
       built[functionId] = new ServiceFunction(this, `${functionId[0]!.toUpperCase()}${functionId.slice(1)}`, {
         entry: FUNCTIONS[functionId].entry,
@@ -75,7 +73,6 @@ export class ServiceStack extends Stack {
         memorySize: settings.memory === 'importer' ? config.importer.memoryMb : config.apiMemoryMb,
         timeout: settings.timeout,
         logRetention: config.logRetention,
-        environment: this.environmentFor(settings.needs, config, codesBucket, built[IMPORTER_FUNCTION]),
         reservedConcurrentExecutions:
           functionId === IMPORTER_FUNCTION ? config.importer.concurrency : undefined,
       });
@@ -85,19 +82,24 @@ export class ServiceStack extends Stack {
     ) as Record<FunctionId, NodejsFunction>;
     const importer = this.functions[IMPORTER_FUNCTION];
 
-    for (const functionId of order) {
-      this.grantNeeds(this.functions[functionId], FUNCTION_SETTINGS[functionId].needs, {
-        codesBucket,
-        mongoSecret: props.mongoSecret,
-        importer,
-      });
+    // Each need of a function (function-settings.ts) is one binding: its variables and grants
+    // together. Made per function, so no policy statement object is shared between two roles.
+    const bindings: Record<Need, () => Binding> = {
+      mongo: () => mongoBinding(props.mongoSecret, config.mongo),
+      auth: () => authBinding(config.auth),
+      codesBucket: () => codesBucketBinding(codesBucket),
+      codesListing: () => codesListingBinding(codesBucket),
+      importer: () => importerBinding(importer, config.importer.waitMs),
+    };
+    for (const functionId of Object.keys(FUNCTIONS) as FunctionId[]) {
+      for (const need of FUNCTION_SETTINGS[functionId].needs) built[functionId].bind(bindings[need]());
     }
 
     // S3 → importer. OBJECT_CREATED is `s3:ObjectCreated:*`: Put, Post, Copy and
     // CompleteMultipartUpload (large CSVs arrive as multipart uploads).
     codesBucket.addEventNotification(EventType.OBJECT_CREATED, new LambdaDestination(importer), {
-      prefix: CODES_PREFIX,
-      suffix: CODES_SUFFIX,
+      prefix: IMPORT_TRIGGER.prefix,
+      suffix: IMPORT_TRIGGER.suffix,
     });
     // S3 and the upload route invoke the importer asynchronously: Lambda retries a failed import
     // twice (the importer resumes it idempotently), then parks the event in the failure queue.
@@ -177,84 +179,5 @@ export class ServiceStack extends Stack {
       });
     }
     return { httpApi, stage };
-  }
-
-  private environmentFor(
-    needs: readonly Need[],
-    config: ServiceConfig,
-    codesBucket: IBucket,
-    importer: ServiceFunction | undefined,
-  ): Record<string, string> {
-    const env: Record<string, string> = {};
-    for (const need of needs) {
-      switch (need) {
-        case 'mongo':
-          env.MONGODB_SECRET_NAME = config.mongo.secretName;
-          env.MONGODB_MAX_POOL_SIZE = String(config.mongo.maxPoolSize);
-          if (config.mongo.dbName) env.MONGODB_DB = config.mongo.dbName;
-          break;
-        case 'auth':
-          env.JWT_ISSUER = config.auth.issuer;
-          env.JWT_AUDIENCE = config.auth.audience;
-          env.JWKS_URI = config.auth.jwksUri;
-          break;
-        case 'codesBucket':
-          env.BUCKET_NAME = codesBucket.bucketName;
-          break;
-        case 'codesListing':
-          break; // permissions only
-        case 'importer':
-          if (!importer) throw new Error('the importer must be built before the functions that invoke it');
-          env.IMPORT_FUNCTION_NAME = importer.function.functionName;
-          env.IMPORT_WAIT_MS = String(config.importer.waitMs);
-          break;
-      }
-    }
-    return env;
-  }
-
-  /** Explicit statements, no grant helpers that would add wildcard actions (`s3:GetObject*`). */
-  private grantNeeds(
-    fn: NodejsFunction,
-    needs: readonly Need[],
-    resources: { codesBucket: IBucket; mongoSecret: ISecret; importer: IFunction },
-  ): void {
-    for (const need of needs) {
-      switch (need) {
-        case 'mongo':
-          fn.addToRolePolicy(
-            new PolicyStatement({
-              actions: ['secretsmanager:GetSecretValue'],
-              // A secret's ARN ends in a random 6-character suffix, unknown when referenced by name.
-              resources: [`${resources.mongoSecret.secretArn}-??????`],
-            }),
-          );
-          break;
-        case 'codesBucket':
-          fn.addToRolePolicy(
-            new PolicyStatement({
-              // GetObjectVersion: the bucket is versioned and the importer reads the announced version.
-              actions: ['s3:GetObject', 's3:GetObjectVersion'],
-              resources: [resources.codesBucket.arnForObjects(`${CODES_PREFIX}*`)],
-            }),
-          );
-          break;
-        case 'importer':
-          fn.addToRolePolicy(
-            new PolicyStatement({
-              actions: ['lambda:InvokeFunction'],
-              resources: [resources.importer.functionArn],
-            }),
-          );
-          break;
-        case 'codesListing':
-          fn.addToRolePolicy(
-            new PolicyStatement({ actions: ['s3:ListBucket'], resources: [resources.codesBucket.bucketArn] }),
-          );
-          break;
-        case 'auth':
-          break; // the authorizer only fetches the public JWKS over HTTPS
-      }
-    }
   }
 }

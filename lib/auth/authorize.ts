@@ -1,15 +1,9 @@
 import { logger } from '../observability.ts';
+import type { Caller } from './caller.ts';
 import { jwtVerifier } from './verifier.ts';
 
-/** What an authorized request carries on to the operations (API Gateway authorizer context). */
-export interface AuthorizationContext {
-  sub: string;
-  isSupreme: boolean;
-}
-
-export type AuthorizationResult =
-  | { isAuthorized: true; context: AuthorizationContext }
-  | { isAuthorized: false };
+/** The authorizer's decision; an authorized request carries its Caller on to the operations. */
+export type AuthorizationResult = { isAuthorized: true; context: Caller } | { isAuthorized: false };
 
 const BEARER = /^Bearer\s+(\S+)$/i;
 

@@ -1,7 +1,8 @@
+import { type Caller, requireSupreme } from '../auth/caller.ts';
 import { MetricName, MetricUnit, metrics } from '../observability.ts';
 import type { ChangeCount } from './model.ts';
-import { assignCodes as assignInStore } from './store.ts';
-import { type Caller, parseCampaignId, parseCodes, requireSupreme } from './validation.ts';
+import { markAssigned } from './store.ts';
+import { parseCampaignId, parseCodes } from './validation.ts';
 
 export interface AssignInput {
   campaignId: unknown;
@@ -17,7 +18,7 @@ export async function assignCodes(
   requireSupreme(caller);
   const campaignId = parseCampaignId(input.campaignId);
   const codes = parseCodes(input.codes);
-  const updated = await assignInStore(campaignId, codes, now);
+  const updated = await markAssigned(campaignId, codes, now);
   metrics.addMetric(MetricName.CodesAssigned, MetricUnit.Count, updated);
   return { count: { in: codes.length, updated } };
 }

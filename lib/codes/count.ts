@@ -1,12 +1,7 @@
+import { type Caller, requireSupreme } from '../auth/caller.ts';
 import { CODE_STATUSES, type CodeStatus } from './model.ts';
 import { countByStatus } from './store.ts';
-import {
-  type Caller,
-  parseCampaignId,
-  parseOptionalStatus,
-  parseRequiredType,
-  requireSupreme,
-} from './validation.ts';
+import { parseCampaignId, parseOptionalStatus, parseRequiredType } from './validation.ts';
 
 export interface CountInput {
   campaignId: unknown;

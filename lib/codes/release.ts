@@ -1,15 +1,9 @@
+import { type Caller, requireSupreme } from '../auth/caller.ts';
 import { ServiceError } from '../errors.ts';
 import { MetricName, MetricUnit, metrics } from '../observability.ts';
 import type { ChangeCount } from './model.ts';
-import { releaseCodes as releaseInStore, releaseReservation } from './store.ts';
-import {
-  type Caller,
-  isPresent,
-  parseCampaignId,
-  parseCodes,
-  parseReserveId,
-  requireSupreme,
-} from './validation.ts';
+import { clearReservations, clearReservationsOf } from './store.ts';
+import { isPresent, parseCampaignId, parseCodes, parseReserveId } from './validation.ts';
 
 export interface ReleaseInput {
   campaignId: unknown;
@@ -36,9 +30,9 @@ export async function releaseCodes(
   let result: ChangeCount['count'];
   if (hasCodes) {
     const codes = parseCodes(input.codes);
-    result = { in: codes.length, updated: await releaseInStore(campaignId, codes, now, reserveId) };
+    result = { in: codes.length, updated: await clearReservations(campaignId, codes, now, reserveId) };
   } else {
-    const updated = await releaseReservation(campaignId, reserveId!, now);
+    const updated = await clearReservationsOf(campaignId, reserveId!, now);
     result = { in: updated, updated };
   }
   metrics.addMetric(MetricName.CodesReleased, MetricUnit.Count, result.updated);

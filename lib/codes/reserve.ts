@@ -1,17 +1,10 @@
 import { randomInt, randomUUID } from 'node:crypto';
+import { type Caller, requireSupreme } from '../auth/caller.ts';
 import { ServiceError } from '../errors.ts';
 import { logger, MetricName, MetricUnit, metrics } from '../observability.ts';
 import type { PoolScope } from './model.ts';
-import { claimReserveId, findAvailable, findHeld, reserveIfAvailable } from './store.ts';
-import {
-  type Caller,
-  isPresent,
-  parseCampaignId,
-  parseCount,
-  parseOptionalReserveId,
-  parseType,
-  requireSupreme,
-} from './validation.ts';
+import { claimReserveId, findAvailable, findHeld, markReservedIfAvailable } from './store.ts';
+import { isPresent, parseCampaignId, parseCount, parseOptionalReserveId, parseType } from './validation.ts';
 
 export interface ReserveInput {
   campaignId: unknown;
@@ -80,7 +73,7 @@ async function fill(scope: PoolScope, reserveId: string, count: number, now: Dat
     }
     const candidates = await drawCandidates(scope, count - held.length, now);
     if (candidates.length === 0) break; // the pool is exhausted
-    const won = await reserveIfAvailable(scope, candidates, reserveId, now);
+    const won = await markReservedIfAvailable(scope, candidates, reserveId, now);
     // All won: we know exactly which codes we hold. Otherwise read back what this reservation holds.
     held = won === candidates.length ? held.concat(candidates) : await findHeld(scope, reserveId, now);
   }

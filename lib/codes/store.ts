@@ -46,7 +46,7 @@ export async function findAvailable(
  * re-evaluates the filter per document under its write lock, so a code already taken by a
  * concurrent reservation is skipped, never handed out twice. Returns how many were won.
  */
-export async function reserveIfAvailable(
+export async function markReservedIfAvailable(
   scope: PoolScope,
   codeList: readonly string[],
   reserveId: string,
@@ -73,8 +73,8 @@ export async function findHeld(scope: PoolScope, reserveId: string, now: Date): 
   return docs.map((doc) => doc._id.code);
 }
 
-/** Assigns the listed codes that are not yet assigned; returns how many were newly assigned. */
-export async function assignCodes(
+/** Marks the listed codes assigned where they are not yet; returns how many were newly assigned. */
+export async function markAssigned(
   campaignId: string,
   codeList: readonly string[],
   now: Date,
@@ -89,10 +89,13 @@ export async function assignCodes(
   return result.modifiedCount;
 }
 
-const releaseUpdate = { $unset: { 'date.reserved': '', reserveId: '' } } as const;
+const clearReservation = { $unset: { 'date.reserved': '', reserveId: '' } } as const;
 
-/** Releases the listed codes that are reserved and not assigned; returns how many were released. */
-export async function releaseCodes(
+/**
+ * Clears the reservation of the listed codes that are reserved and not assigned (only of those held
+ * by `reserveId`, when given); returns how many were cleared.
+ */
+export async function clearReservations(
   campaignId: string,
   codeList: readonly string[],
   now: Date,
@@ -104,15 +107,18 @@ export async function releaseCodes(
     ...reservedCondition(now),
     ...(reserveId === undefined ? {} : { reserveId }),
   };
-  const result = await dbCall('release', () => codes.updateMany(filter, releaseUpdate));
+  const result = await dbCall('release', () => codes.updateMany(filter, clearReservation));
   return result.modifiedCount;
 }
 
-/** Releases every code a reservation still holds in this campaign; returns how many. */
-export async function releaseReservation(campaignId: string, reserveId: string, now: Date): Promise<number> {
+/** Clears the reservation of every code `reserveId` still holds in this campaign; returns how many. */
+export async function clearReservationsOf(campaignId: string, reserveId: string, now: Date): Promise<number> {
   const codes = await codesCollection();
   const result = await dbCall('releaseReservation', () =>
-    codes.updateMany({ reserveId, '_id.campaign_id': campaignId, ...reservedCondition(now) }, releaseUpdate),
+    codes.updateMany(
+      { reserveId, '_id.campaign_id': campaignId, ...reservedCondition(now) },
+      clearReservation,
+    ),
   );
   return result.modifiedCount;
 }

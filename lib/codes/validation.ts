@@ -14,19 +14,6 @@ import {
  * here — in particular, codes are plain strings, so no query operator can reach the database.
  */
 
-/** Who is calling, as the authorizer established it. */
-export interface Caller {
-  sub?: string | undefined;
-  isSupreme: boolean;
-}
-
-/** Checked before any other validation (contract §3). */
-export function requireSupreme(caller: Caller): void {
-  if (!caller.isSupreme) {
-    throw new ServiceError('supremeUserRequired', 'This operation requires a supreme user', 'unauthorized');
-  }
-}
-
 /** Absent, null and '' all count as not given (query strings and JSON bodies alike). */
 export const isPresent = (value: unknown): boolean => value !== undefined && value !== null && value !== '';
 

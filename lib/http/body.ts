@@ -1,4 +1,4 @@
-import type { ApiEvent } from './identity.ts';
+import type { ApiEvent } from './caller.ts';
 
 /** An API event whose body the JSON body parser has already parsed (any JSON value). */
 export type JsonBody = Omit<ApiEvent, 'body'> & { body: unknown };

@@ -1,11 +1,11 @@
 import type { MiddlewareObj } from '@middy/core';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { Context } from 'aws-lambda';
-import { requireSupreme } from '../codes/validation.ts';
+import { requireSupreme } from '../auth/caller.ts';
 import { observedHandler } from '../lambda-handler.ts';
+import { type ApiEvent, callerOf } from './caller.ts';
 import { correlationId } from './correlation-id.ts';
 import { errorResponses } from './errors.ts';
-import { type ApiEvent, identityOf } from './identity.ts';
 import type { HttpResponse } from './response.ts';
 
 export interface HttpHandlerOptions {
@@ -20,7 +20,7 @@ export interface HttpHandlerOptions {
  * included (contract §3). The domain functions check it again: they must be safe whoever calls them.
  */
 const supremeOnly = (): MiddlewareObj<AnyApiEvent> => ({
-  before: (request) => requireSupreme(identityOf(request.event)),
+  before: (request) => requireSupreme(callerOf(request.event)),
 });
 
 /** Any API event: as API Gateway sends it, or with its body already parsed. */

@@ -1,4 +1,5 @@
-import { type Caller, parseCampaignId, requireSupreme } from '../codes/validation.ts';
+import { type Caller, requireSupreme } from '../auth/caller.ts';
+import { parseCampaignId } from '../codes/validation.ts';
 import { ServiceError } from '../errors.ts';
 import { IMPORT_ID_PATTERN, type ImportView, importView } from './model.ts';
 import { findImport } from './record-store.ts';

@@ -39,8 +39,6 @@ import { openObject } from './source.ts';
  * retry after a crash re-reads the file, skips the committed rows, and replays the batch that was
  * in flight with its noted figure — so counts stay exact even when that batch had been written.
  */
-const config = importConfig();
-
 /**
  * Complete batches that may exist at once: one being written and the next, parsed ahead, waiting
  * for it (parsing is ~25× faster than writing, so more would only hold memory).
@@ -68,6 +66,7 @@ export interface ImportOutcome {
 export async function runImport(job: ImportJob): Promise<ImportOutcome> {
   const { object } = job;
   const importId = importIdOf(object);
+  const config = importConfig();
   let fileKey: FileKey | undefined;
   let keyFailure: ImportFailure | undefined;
   try {
@@ -235,7 +234,7 @@ class ImportAttempt {
         );
       },
       // Three signs of life per lease: one late renewal does not let another delivery take over.
-      Math.max(250, Math.floor(config.leaseMs / 3)),
+      Math.max(250, Math.floor(importConfig().leaseMs / 3)),
     );
     heartbeat.unref();
     try {

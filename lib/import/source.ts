@@ -1,12 +1,12 @@
 import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
-import { bareETag, httpStatusOf, s3 } from '../s3.ts';
+import { bareETag, httpStatusOf, s3Client } from '../s3.ts';
 import { ImportFailure } from './failure.ts';
 import type { ImportObject } from './model.ts';
 
 /** The object version as S3 describes it now; undefined when there is no such object. */
 export async function describeObject(bucket: string, key: string): Promise<ImportObject | undefined> {
   try {
-    const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    const head = await s3Client().send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
     return {
       bucket,
       key,
@@ -28,7 +28,7 @@ export async function describeObject(bucket: string, key: string): Promise<Impor
 export async function openObject(object: ImportObject): Promise<AsyncIterable<Uint8Array>> {
   const pinned = object.versionId !== undefined && object.versionId !== 'null';
   try {
-    const response = await s3.send(
+    const response = await s3Client().send(
       new GetObjectCommand({
         Bucket: object.bucket,
         Key: object.key,

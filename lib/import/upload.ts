@@ -1,7 +1,9 @@
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { type Caller, parseCampaignId, requireSupreme } from '../codes/validation.ts';
+import { type Caller, requireSupreme } from '../auth/caller.ts';
+import { parseCampaignId } from '../codes/validation.ts';
 import { uploadConfig } from '../config.ts';
 import { ServiceError } from '../errors.ts';
+import { lazy } from '../lazy.ts';
 import { logger } from '../observability.ts';
 import { parseFileKey } from './key.ts';
 import { type ImportDocument, type ImportView, importIdOf, importView, isFinal } from './model.ts';
@@ -16,8 +18,7 @@ import { describeObject } from './source.ts';
  * here could not outlive the answer, while the importer runs on (up to its own timeout) and its
  * failures are retried by the platform like a trigger's.
  */
-const config = uploadConfig();
-const lambda = new LambdaClient({});
+const lambdaClient = lazy(() => new LambdaClient({}));
 
 /** Leave this much of the function's own time for answering. */
 const ANSWER_MARGIN_MS = 1500;
@@ -49,6 +50,7 @@ export async function uploadCodes(
   if (fileKey.campaignId !== campaignId) {
     throw new ServiceError('invalidFileKey', 'the campaign in fileKey differs from the campaign in the path');
   }
+  const config = uploadConfig();
   const deadline = Date.now() + Math.max(0, Math.min(config.waitMs, remainingMs - ANSWER_MARGIN_MS));
   const object = await describeObject(config.bucket, fileKey.key);
   if (!object) throw new ServiceError('fileNotFound', `${fileKey.key} does not exist`, 'notFound');
@@ -65,7 +67,7 @@ export async function uploadCodes(
     ...(object.size === undefined ? {} : { size: object.size }),
     source: 'api',
   };
-  await lambda.send(
+  await lambdaClient().send(
     new InvokeCommand({
       FunctionName: config.importFunctionName,
       InvocationType: 'Event',

@@ -1,6 +1,6 @@
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { type Db, MongoClient } from 'mongodb';
-import { mongoConfig } from '../config.ts';
+import { type MongoConfig, mongoConfig } from '../config.ts';
 import { logger } from '../observability.ts';
 
 /**
@@ -8,10 +8,9 @@ import { logger } from '../observability.ts';
  * not the client, so concurrent first calls share one connection attempt; a failed attempt is
  * dropped so the next invocation tries again instead of reusing a rejected promise forever.
  */
-const config = mongoConfig();
 let connecting: Promise<MongoClient> | undefined;
 
-async function resolveUri(): Promise<string> {
+async function resolveUri(config: MongoConfig): Promise<string> {
   if (config.uri) return config.uri;
   // In AWS the URI lives in Secrets Manager; Powertools caches it for maxAge seconds.
   const secret = await getSecret<string>(config.secretName!, { maxAge: 300 });
@@ -20,7 +19,8 @@ async function resolveUri(): Promise<string> {
 }
 
 async function connect(): Promise<MongoClient> {
-  const client = new MongoClient(await resolveUri(), {
+  const config = mongoConfig();
+  const client = new MongoClient(await resolveUri(config), {
     // Lambda runs one request at a time per container: a small pool protects the cluster's
     // connection budget when many containers run.
     maxPoolSize: config.maxPoolSize,
@@ -42,7 +42,7 @@ export function getMongoClient(): Promise<MongoClient> {
 
 export async function getDb(): Promise<Db> {
   const client = await getMongoClient();
-  return client.db(config.dbName);
+  return client.db(mongoConfig().dbName);
 }
 
 /** Closes the cached client (local runs and tests; Lambda containers just freeze). */

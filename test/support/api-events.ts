@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { ApiEvent, AuthorizerContext } from '../../lib/http/identity.ts';
+import type { Caller } from '../../lib/auth/caller.ts';
+import type { ApiEvent } from '../../lib/http/caller.ts';
 
 export interface ApiRequest {
   method: 'GET' | 'POST';
@@ -12,10 +13,10 @@ export interface ApiRequest {
   /** A raw body string, sent as is (malformed JSON tests). */
   rawBody?: string;
   /** The authorizer's context; omit for a supreme caller, `null` for a route without authorizer. */
-  auth?: AuthorizerContext | null;
+  auth?: Caller | null;
 }
 
-export const SUPREME: AuthorizerContext = { sub: 'supreme-user', isSupreme: true };
+export const SUPREME: Caller = { sub: 'supreme-user', isSupreme: true };
 
 /** An API Gateway HTTP API (payload 2.0) event as the real service receives it. */
 export function apiEvent(request: ApiRequest): ApiEvent {

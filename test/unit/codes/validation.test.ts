@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseCodes, parseCount, parseReserveId, requireSupreme } from '../../../lib/codes/validation.ts';
+import { requireSupreme } from '../../../lib/auth/caller.ts';
+import { parseCodes, parseCount, parseReserveId } from '../../../lib/codes/validation.ts';
 import { ServiceError } from '../../../lib/errors.ts';
 
 const codeOf = (fn: () => unknown): string | undefined => {

@@ -1,0 +1,78 @@
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { ServiceConfig } from '../config.ts';
+import { IMPORT_TRIGGER } from '../routes.ts';
+
+/**
+ * What a function needs from the cloud to use one resource, in one place: the variables that tell
+ * lib/config.ts where the resource is, and the IAM statements that let the function use it.
+ * `ServiceFunction.bind()` applies both together, so a function can never get one without the other.
+ * Explicit statements, no grant helpers: those add wildcard actions (`s3:GetObject*`).
+ */
+export interface Binding {
+  environment: Record<string, string>;
+  statements: PolicyStatement[];
+}
+
+/** MongoDB: the secret holding the connection string (by name, never the URI) and the pool size. */
+export function mongoBinding(secret: ISecret, mongo: ServiceConfig['mongo']): Binding {
+  return {
+    environment: {
+      MONGODB_SECRET_NAME: mongo.secretName,
+      MONGODB_MAX_POOL_SIZE: String(mongo.maxPoolSize),
+      ...(mongo.dbName ? { MONGODB_DB: mongo.dbName } : {}),
+    },
+    statements: [
+      new PolicyStatement({
+        actions: ['secretsmanager:GetSecretValue'],
+        // A secret's ARN ends in a random 6-character suffix, unknown when referenced by name.
+        resources: [`${secret.secretArn}-??????`],
+      }),
+    ],
+  };
+}
+
+/** JWT verification settings; no grant: the authorizer only fetches the public JWKS over HTTPS. */
+export function authBinding(auth: ServiceConfig['auth']): Binding {
+  return {
+    environment: { JWT_ISSUER: auth.issuer, JWT_AUDIENCE: auth.audience, JWKS_URI: auth.jwksUri },
+    statements: [],
+  };
+}
+
+/** Reads uploaded code files: the bucket's name and GetObject on `codes/*` only. */
+export function codesBucketBinding(bucket: IBucket): Binding {
+  return {
+    environment: { BUCKET_NAME: bucket.bucketName },
+    statements: [
+      new PolicyStatement({
+        // GetObjectVersion: the bucket is versioned and the importer reads the announced version.
+        actions: ['s3:GetObject', 's3:GetObjectVersion'],
+        resources: [bucket.arnForObjects(`${IMPORT_TRIGGER.prefix}*`)],
+      }),
+    ],
+  };
+}
+
+/**
+ * Tells a missing upload (404 `fileNotFound`) from a forbidden one: S3 answers 403 instead of 404
+ * to a caller without s3:ListBucket. Key names only, no data.
+ */
+export function codesListingBinding(bucket: IBucket): Binding {
+  return {
+    environment: {},
+    statements: [new PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] })],
+  };
+}
+
+/** Hands imports to the importer function (asynchronous Invoke) and says how long to wait for them. */
+export function importerBinding(importer: IFunction, waitMs: number): Binding {
+  return {
+    environment: { IMPORT_FUNCTION_NAME: importer.functionName, IMPORT_WAIT_MS: String(waitMs) },
+    statements: [
+      new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [importer.functionArn] }),
+    ],
+  };
+}
