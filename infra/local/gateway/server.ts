@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { listenLocal } from '../listen.ts';
 import type { Invoker, LocalFunction } from '../runtime/local-function.ts';
 import {
@@ -89,144 +89,167 @@ function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
+/** What every request needs from the gateway's settings, resolved once at start. */
+interface GatewayContext {
+  table: ReturnType<typeof routeTable<GatewayRoute>>;
+  endpoints: ReturnType<typeof routeTable<LocalEndpoint>>;
+  functionNamed: (name: string) => LocalFunction | undefined;
+  authorizer: string;
+  invoke: Invoker;
+  region: () => string;
+  integrationTimeoutMs: number;
+  log: (line: string) => void;
+}
+
+/** Runs the authorizer: its context when allowed, else the response API Gateway sends instead. */
+async function authorize(
+  gateway: GatewayContext,
+  request: GatewayRequest,
+  identity: EventIdentity,
+): Promise<{ context: Record<string, unknown> } | { denied: GatewayResponse }> {
+  // Identity source `$request.header.Authorization`: when it is missing, API Gateway answers 401
+  // without invoking the authorizer at all.
+  if (!request.headers.authorization?.some((value) => value.trim() !== '')) {
+    return { denied: GatewayErrors.unauthorized() };
+  }
+  const authorizer = gateway.functionNamed(gateway.authorizer);
+  if (!authorizer) return { denied: GatewayErrors.serviceUnavailable() };
+  let result: unknown;
+  try {
+    result = await gateway.invoke(authorizer, authorizerEvent(request, identity, gateway.region()));
+  } catch (error) {
+    gateway.log(`authorizer ${authorizer.name} failed: ${(error as Error).stack ?? String(error)}`);
+    return { denied: GatewayErrors.internal() };
+  }
+  // Simple responses: `{ isAuthorized: boolean, context?: {...} }`; anything else is a 500.
+  const simple = result as { isAuthorized?: unknown; context?: unknown } | null;
+  if (simple === null || typeof simple !== 'object' || typeof simple.isAuthorized !== 'boolean') {
+    gateway.log(`authorizer ${authorizer.name} returned a malformed response: ${JSON.stringify(result)}`);
+    return { denied: GatewayErrors.internal() };
+  }
+  if (!simple.isAuthorized) return { denied: GatewayErrors.forbidden() };
+  const context = simple.context && typeof simple.context === 'object' ? simple.context : {};
+  return { context: context as Record<string, unknown> };
+}
+
+/** Invokes a route's function and converts its result the way API Gateway does. */
+async function integrate(
+  gateway: GatewayContext,
+  fn: LocalFunction,
+  event: unknown,
+): Promise<{ response: GatewayResponse; by: string }> {
+  const { integrationTimeoutMs, log } = gateway;
+  let converted: ConvertedResponse;
+  try {
+    const result = await withTimeout(gateway.invoke(fn, event), integrationTimeoutMs);
+    converted = fromFunctionResult(result);
+  } catch (error) {
+    if (error instanceof IntegrationTimeout) {
+      log(`${fn.name} did not answer within ${integrationTimeoutMs} ms`);
+      return { response: GatewayErrors.serviceUnavailable(), by: fn.name };
+    }
+    // A function error (thrown, rejected, timed out) is a 500 with API Gateway's generic body.
+    log(`${fn.name} failed: ${(error as Error).stack ?? String(error)}`);
+    return { response: GatewayErrors.internal(), by: fn.name };
+  }
+  if (converted.problem) log(`${fn.name} returned a malformed response: ${converted.problem}`);
+  return { response: converted.response, by: fn.name };
+}
+
+/** Local endpoint, or route → authorizer (guarded routes) → function; `by` names who answered. */
+async function route(
+  gateway: GatewayContext,
+  request: GatewayRequest,
+  requestId: string,
+): Promise<{ response: GatewayResponse; by: string }> {
+  const rawPath = request.target.split('?')[0]!;
+  const local = gateway.endpoints.match(request.method, rawPath);
+  if (local) return { response: await local.route.handle(request), by: 'local' };
+
+  const match = gateway.table.match(request.method, rawPath);
+  if (!match) return { response: GatewayErrors.notFound(), by: '-' };
+  const fn = gateway.functionNamed(match.route.function);
+  if (!fn) return { response: GatewayErrors.serviceUnavailable(), by: 'starting' };
+
+  const identity: EventIdentity = {
+    requestId,
+    routeKey: `${match.route.method} ${match.route.path}`,
+    pathParameters: match.pathParameters,
+    now: new Date(),
+  };
+  let authorizerContext: Record<string, unknown> | undefined;
+  if (match.route.authorized) {
+    const outcome = await authorize(gateway, request, identity);
+    if ('denied' in outcome) return { response: outcome.denied, by: gateway.authorizer };
+    authorizerContext = outcome.context;
+  }
+  return integrate(gateway, fn, httpApiEvent(request, identity, authorizerContext));
+}
+
+/** One HTTP request: read it (within the payload limit), route it, write the answer, log a line. */
+async function serve(gateway: GatewayContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const started = performance.now();
+  const requestId = newApiRequestId();
+  let body: Buffer;
+  try {
+    body = await readBody(req);
+  } catch (error) {
+    if (!(error instanceof PayloadTooLarge)) throw error;
+    res.setHeader('connection', 'close');
+    write(res, GatewayErrors.tooLarge(), requestId);
+    return;
+  }
+  const request: GatewayRequest = {
+    method: req.method ?? 'GET',
+    target: req.url ?? '/',
+    headers: req.headersDistinct as Record<string, string[]>,
+    body,
+    sourceIp: normalizeIp(req.socket.remoteAddress),
+    protocol: `HTTP/${req.httpVersion}`,
+    port: req.socket.localPort ?? 0,
+  };
+  const { response, by } = await route(gateway, request, requestId).catch((error: unknown) => {
+    gateway.log(`gateway error: ${(error as Error).stack ?? String(error)}`);
+    return { response: GatewayErrors.internal(), by: 'gateway' };
+  });
+  write(res, response, requestId);
+  const ms = Math.round(performance.now() - started);
+  gateway.log(`${request.method} ${request.target} → ${response.statusCode} ${by} ${ms} ms`);
+}
+
+/** Closes the server: idle keep-alive connections at once, requests in flight after a moment. */
+function closeServer(server: Server): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.close((error) => (error ? reject(error) : resolve()));
+    server.closeIdleConnections();
+    setTimeout(() => server.closeAllConnections(), 1000).unref();
+  });
+}
+
 /**
  * A local API Gateway (HTTP API): matches the route table, runs the Lambda authorizer first on
  * guarded routes exactly as API Gateway does, invokes the route's function with a payload 2.0
  * event and a Lambda context, and writes the result back the way API Gateway would.
  */
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
-  const table = routeTable(options.routes);
-  const endpoints = routeTable(options.localEndpoints ?? []);
-  const region = options.region ?? (() => process.env.AWS_REGION ?? 'us-east-1');
-  const integrationTimeoutMs = options.integrationTimeoutMs ?? INTEGRATION_TIMEOUT_MS;
-  const log = options.log ?? (() => {});
-  let port = options.port;
-
-  /** Runs the authorizer: its context when allowed, else the response API Gateway sends instead. */
-  async function authorize(
-    request: GatewayRequest,
-    identity: EventIdentity,
-  ): Promise<{ context: Record<string, unknown> } | { denied: GatewayResponse }> {
-    // Identity source `$request.header.Authorization`: when it is missing, API Gateway answers 401
-    // without invoking the authorizer at all.
-    if (!request.headers.authorization?.some((value) => value.trim() !== '')) {
-      return { denied: GatewayErrors.unauthorized() };
-    }
-    const authorizer = options.functionNamed(options.authorizer);
-    if (!authorizer) return { denied: GatewayErrors.serviceUnavailable() };
-    let result: unknown;
-    try {
-      result = await options.invoke(authorizer, authorizerEvent(request, identity, region()));
-    } catch (error) {
-      log(`authorizer ${authorizer.name} failed: ${(error as Error).stack ?? String(error)}`);
-      return { denied: GatewayErrors.internal() };
-    }
-    // Simple responses: `{ isAuthorized: boolean, context?: {...} }`; anything else is a 500.
-    const simple = result as { isAuthorized?: unknown; context?: unknown } | null;
-    if (simple === null || typeof simple !== 'object' || typeof simple.isAuthorized !== 'boolean') {
-      log(`authorizer ${authorizer.name} returned a malformed response: ${JSON.stringify(result)}`);
-      return { denied: GatewayErrors.internal() };
-    }
-    if (!simple.isAuthorized) return { denied: GatewayErrors.forbidden() };
-    const context = simple.context && typeof simple.context === 'object' ? simple.context : {};
-    return { context: context as Record<string, unknown> };
-  }
-
-  async function route(
-    request: GatewayRequest,
-    requestId: string,
-  ): Promise<{ response: GatewayResponse; by: string }> {
-    const rawPath = request.target.split('?')[0]!;
-    const local = endpoints.match(request.method, rawPath);
-    if (local) return { response: await local.route.handle(request), by: 'local' };
-
-    const match = table.match(request.method, rawPath);
-    if (!match) return { response: GatewayErrors.notFound(), by: '-' };
-    const fn = options.functionNamed(match.route.function);
-    if (!fn) return { response: GatewayErrors.serviceUnavailable(), by: 'starting' };
-
-    const identity: EventIdentity = {
-      requestId,
-      routeKey: `${match.route.method} ${match.route.path}`,
-      pathParameters: match.pathParameters,
-      now: new Date(),
-    };
-    let authorizerContext: Record<string, unknown> | undefined;
-    if (match.route.authorized) {
-      const outcome = await authorize(request, identity);
-      if ('denied' in outcome) return { response: outcome.denied, by: options.authorizer };
-      authorizerContext = outcome.context;
-    }
-
-    let converted: ConvertedResponse;
-    try {
-      const result = await withTimeout(
-        options.invoke(fn, httpApiEvent(request, identity, authorizerContext)),
-        integrationTimeoutMs,
-      );
-      converted = fromFunctionResult(result);
-    } catch (error) {
-      if (error instanceof IntegrationTimeout) {
-        log(`${fn.name} did not answer within ${integrationTimeoutMs} ms`);
-        return { response: GatewayErrors.serviceUnavailable(), by: fn.name };
-      }
-      // A function error (thrown, rejected, timed out) is a 500 with API Gateway's generic body.
-      log(`${fn.name} failed: ${(error as Error).stack ?? String(error)}`);
-      return { response: GatewayErrors.internal(), by: fn.name };
-    }
-    if (converted.problem) log(`${fn.name} returned a malformed response: ${converted.problem}`);
-    return { response: converted.response, by: fn.name };
-  }
-
-  async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const started = performance.now();
-    const requestId = newApiRequestId();
-    let body: Buffer;
-    try {
-      body = await readBody(req);
-    } catch (error) {
-      if (!(error instanceof PayloadTooLarge)) throw error;
-      res.setHeader('connection', 'close');
-      write(res, GatewayErrors.tooLarge(), requestId);
-      return;
-    }
-    const request: GatewayRequest = {
-      method: req.method ?? 'GET',
-      target: req.url ?? '/',
-      headers: req.headersDistinct as Record<string, string[]>,
-      body,
-      sourceIp: normalizeIp(req.socket.remoteAddress),
-      protocol: `HTTP/${req.httpVersion}`,
-      port,
-    };
-    const { response, by } = await route(request, requestId).catch((error: unknown) => {
-      log(`gateway error: ${(error as Error).stack ?? String(error)}`);
-      return { response: GatewayErrors.internal(), by: 'gateway' };
-    });
-    write(res, response, requestId);
-    const ms = Math.round(performance.now() - started);
-    log(`${request.method} ${request.target} → ${response.statusCode} ${by} ${ms} ms`);
-  }
-
+  const gateway: GatewayContext = {
+    table: routeTable(options.routes),
+    endpoints: routeTable(options.localEndpoints ?? []),
+    functionNamed: options.functionNamed,
+    authorizer: options.authorizer,
+    invoke: options.invoke,
+    region: options.region ?? (() => process.env.AWS_REGION ?? 'us-east-1'),
+    integrationTimeoutMs: options.integrationTimeoutMs ?? INTEGRATION_TIMEOUT_MS,
+    log: options.log ?? (() => {}),
+  };
   const server = createServer((req, res) => {
-    serve(req, res).catch((error: unknown) => {
-      log(`gateway error: ${(error as Error).stack ?? String(error)}`);
+    serve(gateway, req, res).catch((error: unknown) => {
+      gateway.log(`gateway error: ${(error as Error).stack ?? String(error)}`);
       if (!res.headersSent) write(res, GatewayErrors.internal(), 'error');
       else res.destroy();
     });
   });
   const host = options.host ?? '127.0.0.1';
-  port = await listenLocal(server, options.port, host);
-
-  return {
-    url: `http://${host}:${port}`,
-    port,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        // Idle keep-alive connections would hold close() open; requests in flight get a moment to finish.
-        server.closeIdleConnections();
-        setTimeout(() => server.closeAllConnections(), 1000).unref();
-      }),
-  };
+  const port = await listenLocal(server, options.port, host);
+  return { url: `http://${host}:${port}`, port, close: () => closeServer(server) };
 }

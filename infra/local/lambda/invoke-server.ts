@@ -57,100 +57,151 @@ export function functionNameOf(nameOrArn: string): string {
   return rest.split(':')[0] ?? rest;
 }
 
+/** Counts asynchronous invocations running or waiting for a retry, and wakes idle() waiters at zero. */
+class BackgroundRuns {
+  private running = 0;
+  private waiters: (() => void)[] = [];
+
+  started(): void {
+    this.running++;
+  }
+
+  settled(): void {
+    if (--this.running > 0) return;
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  idle(): Promise<void> {
+    return this.running === 0
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => this.waiters.push(resolve));
+  }
+}
+
+/** What every invocation needs from the endpoint's settings, resolved once at start. */
+interface InvokeContext {
+  functions: Record<string, InvokeHandler>;
+  onError: NonNullable<LambdaInvokeServerOptions['onError']>;
+  retryDelays: readonly number[];
+  timeoutMs: number;
+  background: BackgroundRuns;
+}
+
+const run = (
+  endpoint: InvokeContext,
+  name: string,
+  handler: InvokeHandler,
+  event: unknown,
+  requestId: string,
+) => handler(event, lambdaContext({ functionName: name, timeoutMs: endpoint.timeoutMs, requestId }));
+
+/** An `Event` invocation: runs, and on failure retries after each of the delays (same request id). */
+async function runInBackground(
+  endpoint: InvokeContext,
+  name: string,
+  handler: InvokeHandler,
+  event: unknown,
+): Promise<void> {
+  const requestId = randomUUID();
+  try {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await run(endpoint, name, handler, event, requestId);
+        return;
+      } catch (error) {
+        endpoint.onError(name, error, { attempt, async: true });
+        const delay = endpoint.retryDelays[attempt - 1];
+        if (delay === undefined) return; // Lambda would now hand the event to the dead-letter queue.
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+  } finally {
+    endpoint.background.settled();
+  }
+}
+
+/** A `RequestResponse` invocation: the result, or the runtime's Unhandled error document. */
+async function runAndReply(
+  endpoint: InvokeContext,
+  res: ServerResponse,
+  name: string,
+  handler: InvokeHandler,
+  event: unknown,
+): Promise<void> {
+  try {
+    const result = await run(endpoint, name, handler, event, randomUUID());
+    reply(res, 200, result ?? null, { 'x-amz-executed-version': '$LATEST' });
+  } catch (error) {
+    endpoint.onError(name, error, { attempt: 1, async: false });
+    const failure = error instanceof Error ? error : new Error(String(error));
+    reply(
+      res,
+      200,
+      { errorType: failure.name, errorMessage: failure.message, trace: (failure.stack ?? '').split('\n') },
+      { 'x-amz-function-error': 'Unhandled', 'x-amz-executed-version': '$LATEST' },
+    );
+  }
+}
+
+/** One Invoke request: find the function, parse the payload, run it as the invocation type says. */
+async function handleInvoke(
+  endpoint: InvokeContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const match =
+    req.method === 'POST' ? INVOCATIONS_PATH.exec(new URL(req.url ?? '/', 'http://x').pathname) : null;
+  if (!match) {
+    const message = `No such Lambda API operation: ${req.method} ${req.url}`;
+    return reply(res, 404, { message }, { 'x-amzn-errortype': 'UnknownOperationException' });
+  }
+  const name = functionNameOf(decodeURIComponent(match[1]!));
+  const handler = endpoint.functions[name];
+  if (!handler) {
+    return reply(
+      res,
+      404,
+      { Type: 'User', message: `Function not found: ${name}` },
+      { 'x-amzn-errortype': 'ResourceNotFoundException' },
+    );
+  }
+  const payload = await readBody(req);
+  let event: unknown;
+  try {
+    event = payload.length === 0 ? {} : JSON.parse(payload.toString('utf8'));
+  } catch {
+    return reply(
+      res,
+      400,
+      { Type: 'User', message: 'Could not parse request body into json' },
+      { 'x-amzn-errortype': 'InvalidRequestContentException' },
+    );
+  }
+  const invocationType = String(req.headers['x-amz-invocation-type'] ?? 'RequestResponse');
+  if (invocationType === 'DryRun') return reply(res, 204, undefined);
+  if (invocationType === 'Event') {
+    endpoint.background.started();
+    reply(res, 202, undefined);
+    void runInBackground(endpoint, name, handler, event);
+    return;
+  }
+  await runAndReply(endpoint, res, name, handler, event);
+}
+
 export async function startLambdaInvokeServer(
   options: LambdaInvokeServerOptions,
 ): Promise<LambdaInvokeServer> {
-  const retryDelays = options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
-  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  let background = 0;
-  let idleWaiters: (() => void)[] = [];
-  const settle = () => {
-    if (--background > 0) return;
-    const waiters = idleWaiters;
-    idleWaiters = [];
-    for (const wake of waiters) wake();
+  const endpoint: InvokeContext = {
+    functions: options.functions,
+    onError: options.onError ?? (() => {}),
+    retryDelays: options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS,
+    timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    background: new BackgroundRuns(),
   };
-
-  const run = async (name: string, handler: InvokeHandler, event: unknown, requestId: string) =>
-    handler(event, lambdaContext({ functionName: name, timeoutMs, requestId }));
-
-  const runInBackground = async (name: string, handler: InvokeHandler, event: unknown) => {
-    const requestId = randomUUID();
-    try {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          await run(name, handler, event, requestId);
-          return;
-        } catch (error) {
-          options.onError?.(name, error, { attempt, async: true });
-          const delay = retryDelays[attempt - 1];
-          if (delay === undefined) return; // Lambda would now hand the event to the dead-letter queue.
-          await new Promise((resolve) => setTimeout(resolve, delay));
-        }
-      }
-    } finally {
-      settle();
-    }
-  };
-
-  const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    const match =
-      req.method === 'POST' ? INVOCATIONS_PATH.exec(new URL(req.url ?? '/', 'http://x').pathname) : null;
-    if (!match) {
-      const message = `No such Lambda API operation: ${req.method} ${req.url}`;
-      return reply(res, 404, { message }, { 'x-amzn-errortype': 'UnknownOperationException' });
-    }
-    const name = functionNameOf(decodeURIComponent(match[1]!));
-    const handler = options.functions[name];
-    if (!handler) {
-      return reply(
-        res,
-        404,
-        { Type: 'User', message: `Function not found: ${name}` },
-        {
-          'x-amzn-errortype': 'ResourceNotFoundException',
-        },
-      );
-    }
-    const payload = await readBody(req);
-    let event: unknown;
-    try {
-      event = payload.length === 0 ? {} : JSON.parse(payload.toString('utf8'));
-    } catch {
-      return reply(
-        res,
-        400,
-        { Type: 'User', message: 'Could not parse request body into json' },
-        {
-          'x-amzn-errortype': 'InvalidRequestContentException',
-        },
-      );
-    }
-    const invocationType = String(req.headers['x-amz-invocation-type'] ?? 'RequestResponse');
-    if (invocationType === 'DryRun') return reply(res, 204, undefined);
-    if (invocationType === 'Event') {
-      background++;
-      reply(res, 202, undefined);
-      void runInBackground(name, handler, event);
-      return;
-    }
-    try {
-      const result = await run(name, handler, event, randomUUID());
-      reply(res, 200, result ?? null, { 'x-amz-executed-version': '$LATEST' });
-    } catch (error) {
-      options.onError?.(name, error, { attempt: 1, async: false });
-      const failure = error instanceof Error ? error : new Error(String(error));
-      reply(
-        res,
-        200,
-        { errorType: failure.name, errorMessage: failure.message, trace: (failure.stack ?? '').split('\n') },
-        { 'x-amz-function-error': 'Unhandled', 'x-amz-executed-version': '$LATEST' },
-      );
-    }
-  };
-
   const server = createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => {
+    handleInvoke(endpoint, req, res).catch((error: unknown) => {
       if (!res.headersSent)
         reply(res, 500, { message: (error as Error).message }, { 'x-amzn-errortype': 'ServiceException' });
       else res.destroy();
@@ -161,8 +212,7 @@ export async function startLambdaInvokeServer(
   return {
     endpoint: `http://${host}:${port}`,
     port,
-    idle: () =>
-      background === 0 ? Promise.resolve() : new Promise<void>((resolve) => idleWaiters.push(resolve)),
+    idle: () => endpoint.background.idle(),
     stop: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));

@@ -13,6 +13,7 @@
 import { Aggregator, Query } from 'mingo';
 import * as updateOperators from 'mingo/operators/update';
 import { updateOne } from 'mingo/updater';
+import { compare } from 'mingo/util';
 import { CommandError, ErrorCodes, formatValue } from './errors.ts';
 import { cloneValue, type Document, isPlainObject } from './values.ts';
 
@@ -138,6 +139,11 @@ export function projectOne(
   const iterator = shapeResults([doc], { filter, projection }, options, cloneValue);
   const result = iterator.next();
   return result.done ? doc : result.value;
+}
+
+/** MongoDB's BSON comparison order for two single values (distinct sorts its values with it). */
+export function compareValues(a: unknown, b: unknown): number {
+  return compare(a, b);
 }
 
 /** Sorts documents with mingo's comparison order (used by findAndModify and distinct). */

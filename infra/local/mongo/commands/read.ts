@@ -2,11 +2,11 @@
  * Read commands: find, getMore, killCursors, count, distinct, aggregate.
  */
 import { Long } from 'bson';
-import { compare } from 'mingo/util';
 import type { Collection } from '../collection.ts';
 import { CommandError, ErrorCodes } from '../errors.ts';
 import {
   aggregateStream,
+  compareValues,
   type EngineOptions,
   shapeResults,
   skipAndLimit,
@@ -100,7 +100,7 @@ const distinct: CommandHandler = (command, context) => {
       }
     }
   }
-  const values = [...seen.values()].sort(compare);
+  const values = [...seen.values()].sort(compareValues);
   return { values: values.map((value) => cloneValue(value)), ok: 1 };
 };
 
