@@ -1,7 +1,8 @@
 /**
- * The environment the functions read at cold start (lib/config.ts), set the way the CDK stack sets
- * it in AWS but pointing at the local pieces. It must be in place before the first function module
- * is imported. process.env is process-wide, so one local stack per process is supported.
+ * The environment the functions read on first use (lib/config.ts), set the way the CDK stack sets
+ * it in AWS but pointing at the local pieces. It must be in place before the first invocation.
+ * process.env is process-wide and each configuration is kept once read, so one local stack per
+ * process is supported.
  */
 export interface LocalEnvironment {
   mongoUri: string;

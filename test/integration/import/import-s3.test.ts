@@ -14,7 +14,7 @@ import { csvOf, eventForMissingObject, objectCreatedEvent } from './support.ts';
 const BATCH_SIZE = 4;
 const s3 = await startS3rver({ bucket: 'import-s3-test' });
 Object.assign(process.env, s3Environment(s3), { IMPORT_BATCH_SIZE: String(BATCH_SIZE) });
-// Loaded only now: the functions read their configuration (S3 endpoint, batch size) at load.
+// Imported once the environment is set, as a container starts with its environment in place.
 const { handler } = await import('../../../functions/import-s3.ts');
 const { findImport } = await import('../../../lib/import/record-store.ts');
 const { importIdOf } = await import('../../../lib/import/model.ts');
