@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { CORRELATION_HEADER, correlationIdOf } from '../../../lib/http/correlation.ts';
 import { listenLocal } from '../listen.ts';
 import type { Invocable, Invoker, LocalFunction } from '../runtime/local-function.ts';
 import {
@@ -212,6 +213,11 @@ async function serve(gateway: GatewayContext, req: IncomingMessage, res: ServerR
     gateway.log(`gateway error: ${(error as Error).stack ?? String(error)}`);
     return { response: GatewayErrors.internal(), by: 'gateway' };
   });
+  // Answers the gateway makes itself (401, 403, 404, 503, …) carry a correlation id like the
+  // functions' own: the caller's when it sent an acceptable one.
+  if (!Object.keys(response.headers).some((name) => name.toLowerCase() === CORRELATION_HEADER)) {
+    response.headers[CORRELATION_HEADER] = correlationIdOf(req.headersDistinct[CORRELATION_HEADER]?.[0]);
+  }
   write(res, response, requestId);
   const ms = Math.round(performance.now() - started);
   gateway.log(`${request.method} ${request.target} → ${response.statusCode} ${by} ${ms} ms`);

@@ -101,6 +101,10 @@ describe('npm start, end to end', () => {
   it('keeps callers out as API Gateway and the service do', async () => {
     const noToken = await api(`/v1/${campaign}/codes/count?type=tm`, { token: null });
     expect(noToken).toMatchObject({ status: 401, body: { message: 'Unauthorized' } });
+    // The gateway's own answers carry a correlation id too: the caller's, or a new one.
+    expect(noToken.headers.get('x-correlation-id')).toMatch(/^[0-9a-f-]{36}$/);
+    const traced = await api('/v1/nowhere', { token: null, headers: { 'x-correlation-id': 'e2e-gw-1' } });
+    expect(traced.headers.get('x-correlation-id')).toBe('e2e-gw-1');
 
     const forged = await api(`/v1/${campaign}/codes/count?type=tm`, { token: `${stack.supremeToken}x` });
     expect(forged).toMatchObject({ status: 403, body: { message: 'Forbidden' } });
