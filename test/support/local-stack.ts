@@ -66,3 +66,31 @@ export async function eventually<T>(
   }
   return last;
 }
+
+/** A local stack on free ports against this test file's database, with an S3 client and the API. */
+export interface TestStack {
+  stack: LocalStack;
+  s3: S3Client;
+  api: ReturnType<typeof apiOf>;
+  stop(): Promise<void>;
+}
+
+export async function startTestStack(): Promise<TestStack> {
+  const { startLocalStack } = await import('../../infra/local/stack.ts');
+  const stack = await startLocalStack({
+    port: 0,
+    s3Port: 0,
+    mongoUri: process.env.MONGODB_URI!,
+    quiet: true,
+  });
+  const s3 = s3ClientFor(stack);
+  return {
+    stack,
+    s3,
+    api: apiOf(stack),
+    stop: async () => {
+      s3.destroy();
+      await stack.stop();
+    },
+  };
+}

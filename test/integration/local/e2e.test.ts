@@ -1,7 +1,7 @@
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../../infra/local/stack.ts';
-import { apiOf, eventually, s3ClientFor } from '../../support/local-stack.ts';
+import { eventually, startTestStack, type TestStack } from '../../support/local-stack.ts';
 
 // The whole local stack on free ports, driven only over real HTTP and the S3 API, exactly as a
 // developer (or a client system) would use `npm start`. It shares this file's MongoDB database
@@ -11,17 +11,14 @@ const codes = Array.from({ length: 10 }, (_, i) => `E2E-${String(i + 1).padStart
 
 let stack: LocalStack;
 let s3: S3Client;
-let api: ReturnType<typeof apiOf>;
+let api: TestStack['api'];
+let running: TestStack | undefined;
 
 beforeAll(async () => {
-  stack = await startLocalStack({ port: 0, s3Port: 0, mongoUri: process.env.MONGODB_URI!, quiet: true });
-  s3 = s3ClientFor(stack);
-  api = apiOf(stack);
+  running = await startTestStack();
+  ({ stack, s3, api } = running);
 });
-afterAll(async () => {
-  s3?.destroy();
-  await stack?.stop();
-});
+afterAll(() => running?.stop());
 
 type Counts = { available: number; reserved: number; assigned: number };
 const counts = async (type = 'tm') => (await api<Counts>(`/v1/${campaign}/codes/count?type=${type}`)).body;

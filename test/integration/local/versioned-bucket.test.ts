@@ -1,24 +1,21 @@
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalStack, startLocalStack } from '../../../infra/local/stack.ts';
+import type { LocalStack } from '../../../infra/local/stack.ts';
 import { importIdOf } from '../../../lib/import/model.ts';
-import { apiOf, eventually, s3ClientFor } from '../../support/local-stack.ts';
+import { eventually, startTestStack, type TestStack } from '../../support/local-stack.ts';
 
 // The local bucket is versioned like the deployed one: an object overwritten while (or before) its
 // import runs keeps its version, and each version is imported exactly, with an honest record.
 let stack: LocalStack;
 let s3: S3Client;
-let api: ReturnType<typeof apiOf>;
+let api: TestStack['api'];
+let running: TestStack | undefined;
 
 beforeAll(async () => {
-  stack = await startLocalStack({ port: 0, s3Port: 0, mongoUri: process.env.MONGODB_URI!, quiet: true });
-  s3 = s3ClientFor(stack);
-  api = apiOf(stack);
+  running = await startTestStack();
+  ({ stack, s3, api } = running);
 });
-afterAll(async () => {
-  s3?.destroy();
-  await stack?.stop();
-});
+afterAll(() => running?.stop());
 
 interface Record {
   status: string;
