@@ -1,17 +1,21 @@
+import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { CONTEXT_DEFAULTS } from '../config.ts';
 import { FUNCTIONS, type FunctionId, IMPORT_TRIGGER, IMPORTER_FUNCTION, ROUTES } from '../routes.ts';
+import { FUNCTION_SETTINGS, kebabCase } from '../stacks/function-settings.ts';
 import { devAuthEndpoints } from './auth/endpoints.ts';
 import { generateSigningKey, loadOrCreateSigningKey, type SigningKey } from './auth/keys.ts';
 import { mintToken, type TokenClaims, type TokenIssuer } from './auth/tokens.ts';
 import { applyLocalEnvironment, LOCAL_CREDENTIALS, type LocalEnvironment } from './environment.ts';
 import { type Gateway, startGateway } from './gateway/server.ts';
 import { type LambdaInvokeServer, startLambdaInvokeServer } from './lambda/invoke-server.ts';
-import { loadFunctions } from './runtime/load-functions.ts';
-import { createInvoker, type Invoker, type LocalFunction } from './runtime/local-function.ts';
+import { ensureBundles } from './runtime/bundles.ts';
+import { FunctionContainers } from './runtime/container.ts';
+import type { Invoker } from './runtime/local-function.ts';
 import { type KeyFilter, matchesFilter, type ObjectCreated, s3Event } from './s3/event.ts';
 import { type LocalS3, startLocalS3 } from './s3/server.ts';
 
@@ -30,6 +34,8 @@ export interface LocalStackOptions {
    * When unset, a fresh key lives in memory and S3 data in a temporary folder removed by stop().
    */
   stateDir?: string;
+  /** Where the functions' bundles are built (default `.local/dist`, rebuilt only when stale). */
+  bundleDir?: string;
 }
 
 export interface LocalStack {
@@ -54,9 +60,18 @@ export const LOCAL_IMPORT_TRIGGER: KeyFilter & { configurationId: string } = {
   configurationId: 'codes-csv-import',
 };
 
-/** Function timeouts as deployed: the S3 importer may stream for minutes, the API functions not. */
-const TIMEOUT_MS: Partial<Record<FunctionId, number>> = { importS3: 15 * 60_000 };
-const DEFAULT_TIMEOUT_MS = 30_000;
+/** Where the functions' deployment bundles are built (and reused while no source changed). */
+const DEFAULT_BUNDLE_DIR = join(PROJECT_ROOT, '.local', 'dist');
+
+/** Builds the functions' bundles unless they are up to date (the test run does it once, up front). */
+export const buildFunctionBundles = (bundleDir = DEFAULT_BUNDLE_DIR): Promise<Map<string, string>> =>
+  ensureBundles(
+    bundleDir,
+    Object.values(FUNCTIONS).map((fn) => fn.entry),
+  );
+
+/** A function's deployed name (infra/stacks/service-stack.ts): `importS3` → `code-service-import-s3`. */
+export const deployedName = (id: FunctionId): string => `${CONTEXT_DEFAULTS.servicePrefix}-${kebabCase(id)}`;
 const SUPREME_TOKEN_TTL_SECONDS = 12 * 3600;
 /** How long stop() lets imports already running finish before it shuts the invoke endpoint down. */
 const DRAIN_MS = 10_000;
@@ -114,43 +129,44 @@ async function prepareState(
 }
 
 /**
- * The functions the servers invoke. The servers start before the functions are loaded (the
- * functions' environment names the servers' addresses), so until load() the table is empty: the
- * gateway answers 503 and the invoke endpoint fails.
+ * The functions the servers invoke, each in its own containers (worker threads loading its
+ * deployment bundle: container.ts). The servers start before the functions can (the functions'
+ * environment names the servers' addresses), so until load() the table is empty: the gateway
+ * answers 503 and the invoke endpoint fails.
  */
 interface FunctionTable {
-  get(id: string): LocalFunction | undefined;
-  invoke(id: FunctionId, event: unknown, requestId?: string): Promise<unknown>;
-  readonly invoker: Invoker;
-  load(functions: Record<FunctionId, LocalFunction>): void;
-  readonly loaded: boolean;
+  get(id: string): FunctionContainers | undefined;
+  /** By deployed name (`code-service-import-s3`), as the Lambda API names functions. */
+  invoke(name: string, event: unknown, requestId?: string): Promise<unknown>;
+  readonly invoker: Invoker<FunctionContainers>;
+  load(functions: readonly FunctionContainers[]): void;
 }
 
-/** Phase 3 — the (still empty) function table; its stop closes the functions' shared Mongo client. */
+/** Phase 3 — the (still empty) function table; its stop ends every function container. */
 function createFunctionTable(stops: Stops): FunctionTable {
-  let functions: Record<FunctionId, LocalFunction> | undefined;
-  const invoker = createInvoker();
-  const table: FunctionTable = {
-    get: (id) => functions?.[id as FunctionId],
-    invoke: (id, event, requestId) => {
-      const fn = functions?.[id];
-      if (!fn) throw new Error(`Function ${id} is not loaded yet`);
+  const byId = new Map<string, FunctionContainers>();
+  const byName = new Map<string, FunctionContainers>();
+  const invoker: Invoker<FunctionContainers> = (fn, event, requestId = randomUUID()) =>
+    fn.invoke(event, requestId);
+  // Registered before the servers, so it runs after they stopped and invocations drained.
+  stops.add('function containers', async () => {
+    await Promise.all([...byId.values()].map((fn) => fn.stop()));
+  });
+  return {
+    get: (id) => byId.get(id),
+    invoke: async (name, event, requestId) => {
+      const fn = byName.get(name);
+      if (!fn) throw new Error(`Function ${name} is not loaded yet`);
       return invoker(fn, event, requestId);
     },
     invoker,
-    load: (loaded) => {
-      functions = loaded;
-    },
-    get loaded() {
-      return functions !== undefined;
+    load: (functions) => {
+      for (const fn of functions) {
+        byId.set(fn.id, fn);
+        byName.set(fn.name, fn);
+      }
     },
   };
-  // Registered before the servers, so it runs after they stopped and invocations drained: the one
-  // client the functions share (same module instance) is closed before its server goes.
-  stops.add('MongoDB client', async () => {
-    if (table.loaded) await (await import('../../lib/mongo/client.ts')).closeMongoClient();
-  });
-  return table;
 }
 
 /** Phase 4 — the Lambda Invoke endpoint (the upload route's hand-off, S3 notifications). */
@@ -163,9 +179,9 @@ async function startInvokeEndpoint(
     port: 0,
     functions: Object.fromEntries(
       (Object.keys(FUNCTIONS) as FunctionId[]).map((id) => [
-        id,
+        deployedName(id),
         (event: unknown, context?: { awsRequestId?: string }) =>
-          table.invoke(id, event, context?.awsRequestId),
+          table.invoke(deployedName(id), event, context?.awsRequestId),
       ]),
     ),
     onError: (name: string, error: unknown) =>
@@ -194,11 +210,13 @@ function importNotification(
   return (object) => {
     if (!matchesFilter(object.key, LOCAL_IMPORT_TRIGGER)) return;
     const event = s3Event(object, { region, configurationId: LOCAL_IMPORT_TRIGGER.configurationId });
-    say(`[s3] ${object.eventName} ${object.bucket}/${object.key} → ${IMPORTER_FUNCTION} (async)`);
+    say(
+      `[s3] ${object.eventName} ${object.bucket}/${object.key} → ${deployedName(IMPORTER_FUNCTION)} (async)`,
+    );
     lambdaClient
       .send(
         new InvokeCommand({
-          FunctionName: IMPORTER_FUNCTION,
+          FunctionName: deployedName(IMPORTER_FUNCTION),
           InvocationType: 'Event',
           Payload: Buffer.from(JSON.stringify(event)),
         }),
@@ -254,20 +272,40 @@ async function startApi(
 }
 
 /**
- * Phase 8 — the functions: their environment set as the CDK stack sets it in AWS (pointing at the
- * local pieces), then loaded into the table. Last, because the environment names every server.
+ * Phase 8 — the functions: each gets the environment the CDK stack sets in AWS (pointing at the
+ * local pieces), its deployed name, timeout and memory, and its deployment bundle. Containers
+ * start on first invocation (a cold start), as in Lambda. Last, because the environment names
+ * every server.
  */
 async function loadStackFunctions(
   table: FunctionTable,
   environment: LocalEnvironment,
-  key: SigningKey,
+  bundleDir: string,
 ): Promise<void> {
-  applyLocalEnvironment(environment);
-  const loaded = await loadFunctions(FUNCTIONS, PROJECT_ROOT, (id) => TIMEOUT_MS[id] ?? DEFAULT_TIMEOUT_MS);
-  // Offline verification: aws-jwt-verify only fetches a JWKS over HTTPS, so hand it the local one.
-  const { jwtVerifier } = await import('../../lib/auth/verifier.ts');
-  jwtVerifier().cacheJwks(key.jwks);
-  table.load(loaded);
+  const ids = Object.keys(FUNCTIONS) as FunctionId[];
+  const bundles = await buildFunctionBundles(bundleDir);
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  applyLocalEnvironment(environment, env);
+  table.load(
+    ids.map((id) => {
+      const settings = FUNCTION_SETTINGS[id];
+      const memoryMb =
+        settings.memory === 'api' ? CONTEXT_DEFAULTS.apiMemoryMb : CONTEXT_DEFAULTS.importerMemoryMb;
+      const functionName = deployedName(id);
+      return new FunctionContainers(id, {
+        functionName,
+        bundle: pathToFileURL(bundles.get(FUNCTIONS[id].entry)!).href,
+        env: {
+          ...env,
+          AWS_LAMBDA_FUNCTION_NAME: functionName,
+          AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+          AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(memoryMb),
+        },
+        timeoutMs: settings.timeout.toMilliseconds(),
+        memoryMb,
+      });
+    }),
+  );
 }
 
 /**
@@ -312,11 +350,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         audience: issuer.audience,
         jwksUri: `${issuer.issuer}/.well-known/jwks.json`,
         bucket,
-        importFunctionName: IMPORTER_FUNCTION,
+        importFunctionName: deployedName(IMPORTER_FUNCTION),
         s3Endpoint: s3.endpoint,
         lambdaEndpoint: lambda.endpoint,
       },
-      key,
+      options.bundleDir ?? DEFAULT_BUNDLE_DIR,
     );
 
     return {

@@ -1,11 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import type { MiddlewareObj, Request } from '@middy/core';
 import { logger, tracer } from '../observability.ts';
+import { CORRELATION_HEADER, correlationIdOf } from './correlation.ts';
 
-export const CORRELATION_HEADER = 'x-correlation-id';
-
-// Accept a caller's id only when it is a sane token, so logs and headers cannot be injected into.
-const ACCEPTABLE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+export { CORRELATION_HEADER };
 
 interface EventWithHeaders {
   headers?: Record<string, string | undefined>;
@@ -24,8 +21,7 @@ export function correlationId(): MiddlewareObj<EventWithHeaders> {
   };
   return {
     before: (request) => {
-      const given = request.event.headers?.[CORRELATION_HEADER];
-      const id = given && ACCEPTABLE_ID.test(given) ? given : randomUUID();
+      const id = correlationIdOf(request.event.headers?.[CORRELATION_HEADER]);
       logger.setCorrelationId(id);
       tracer.putAnnotation('correlationId', id);
     },

@@ -11,6 +11,10 @@ declare module 'vitest' {
  * real server, in which case every test runs against that server unchanged.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  // The local stacks of several test files run the functions' bundles: build them once, here,
+  // rather than in each file at once.
+  const { buildFunctionBundles } = await import('../../infra/local/stack.ts');
+  await buildFunctionBundles();
   const external = process.env.MONGODB_URI;
   if (external) {
     project.provide('mongoUri', external);

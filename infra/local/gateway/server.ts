@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { CORRELATION_HEADER, correlationIdOf } from '../../../lib/http/correlation.ts';
 import { listenLocal } from '../listen.ts';
-import type { Invoker, LocalFunction } from '../runtime/local-function.ts';
+import type { Invocable, Invoker, LocalFunction } from '../runtime/local-function.ts';
 import {
   authorizerEvent,
   type EventIdentity,
@@ -30,16 +31,16 @@ export interface LocalEndpoint {
   handle(request: GatewayRequest): Promise<GatewayResponse> | GatewayResponse;
 }
 
-export interface GatewayOptions {
+export interface GatewayOptions<F extends Invocable = LocalFunction> {
   /** 0 picks a free port. */
   port: number;
   host?: string;
   routes: readonly GatewayRoute[];
   /** The function a route names; undefined while the stack is still starting (answered with 503). */
-  functionNamed: (name: string) => LocalFunction | undefined;
+  functionNamed: (name: string) => F | undefined;
   /** The function acting as the routes' Lambda authorizer. */
   authorizer: string;
-  invoke: Invoker;
+  invoke: Invoker<F>;
   localEndpoints?: readonly LocalEndpoint[];
   region?: () => string;
   /** API Gateway's integration timeout: 30 s (a slower integration is answered with 503). */
@@ -93,9 +94,9 @@ function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
 interface GatewayContext {
   table: ReturnType<typeof routeTable<GatewayRoute>>;
   endpoints: ReturnType<typeof routeTable<LocalEndpoint>>;
-  functionNamed: (name: string) => LocalFunction | undefined;
+  functionNamed: (name: string) => Invocable | undefined;
   authorizer: string;
-  invoke: Invoker;
+  invoke: Invoker<Invocable>;
   region: () => string;
   integrationTimeoutMs: number;
   log: (line: string) => void;
@@ -135,7 +136,7 @@ async function authorize(
 /** Invokes a route's function and converts its result the way API Gateway does. */
 async function integrate(
   gateway: GatewayContext,
-  fn: LocalFunction,
+  fn: Invocable,
   event: unknown,
 ): Promise<{ response: GatewayResponse; by: string }> {
   const { integrationTimeoutMs, log } = gateway;
@@ -212,6 +213,11 @@ async function serve(gateway: GatewayContext, req: IncomingMessage, res: ServerR
     gateway.log(`gateway error: ${(error as Error).stack ?? String(error)}`);
     return { response: GatewayErrors.internal(), by: 'gateway' };
   });
+  // Answers the gateway makes itself (401, 403, 404, 503, …) carry a correlation id like the
+  // functions' own: the caller's when it sent an acceptable one.
+  if (!Object.keys(response.headers).some((name) => name.toLowerCase() === CORRELATION_HEADER)) {
+    response.headers[CORRELATION_HEADER] = correlationIdOf(req.headersDistinct[CORRELATION_HEADER]?.[0]);
+  }
   write(res, response, requestId);
   const ms = Math.round(performance.now() - started);
   gateway.log(`${request.method} ${request.target} → ${response.statusCode} ${by} ${ms} ms`);
@@ -231,13 +237,14 @@ function closeServer(server: Server): Promise<void> {
  * guarded routes exactly as API Gateway does, invokes the route's function with a payload 2.0
  * event and a Lambda context, and writes the result back the way API Gateway would.
  */
-export async function startGateway(options: GatewayOptions): Promise<Gateway> {
+export async function startGateway<F extends Invocable>(options: GatewayOptions<F>): Promise<Gateway> {
   const gateway: GatewayContext = {
     table: routeTable(options.routes),
     endpoints: routeTable(options.localEndpoints ?? []),
     functionNamed: options.functionNamed,
     authorizer: options.authorizer,
-    invoke: options.invoke,
+    // The context only hands back what functionNamed gave it, so the function is always an F.
+    invoke: options.invoke as Invoker<Invocable>,
     region: options.region ?? (() => process.env.AWS_REGION ?? 'us-east-1'),
     integrationTimeoutMs: options.integrationTimeoutMs ?? INTEGRATION_TIMEOUT_MS,
     log: options.log ?? (() => {}),

@@ -21,7 +21,16 @@ export class FunctionTimeoutError extends Error {
   }
 }
 
-export type Invoker = (fn: LocalFunction, event: unknown, requestId?: string) => Promise<unknown>;
+/** Anything a gateway or endpoint can invoke: it has a (function) name. */
+export interface Invocable {
+  name: string;
+}
+
+export type Invoker<F extends Invocable = LocalFunction> = (
+  fn: F,
+  event: unknown,
+  requestId?: string,
+) => Promise<unknown>;
 
 /**
  * Invokes functions the way the Lambda runtime does: a fresh context per invocation, one log stream

@@ -260,7 +260,9 @@ describe('files that cannot be imported end failed, with their reason', () => {
     const key = 'codes/gone/tm/f.csv';
     await s3.put(key, 'G1\n');
     const event = await objectCreatedEvent(s3, key);
-    await s3.client.send(new DeleteObjectCommand({ Bucket: s3.bucket, Key: key }));
+    // On a versioned bucket a plain delete only hides the object: its version must go too.
+    const versionId = event.Records[0]!.s3.object.versionId;
+    await s3.client.send(new DeleteObjectCommand({ Bucket: s3.bucket, Key: key, VersionId: versionId }));
     const result = await runAllowingFailure(event);
     expect(result.imports[0]).toMatchObject({ status: 'failed', outcome: 'failed' });
     const record = await findImport(result.imports[0]!.importId);
@@ -287,7 +289,14 @@ describe('keys', () => {
     expect(event.Records[0]!.s3.object.key).toBe(encodeS3EventKey(key));
     expect(result.imports[0]).toMatchObject({ status: 'succeeded', key });
     expect(record.key).toBe(key);
-    expect(record._id).toBe(importIdOf({ bucket: s3.bucket, key, eTag: record.eTag }));
+    expect(record._id).toBe(
+      importIdOf({
+        bucket: s3.bucket,
+        key,
+        versionId: event.Records[0]!.s3.object.versionId,
+        eTag: record.eTag,
+      }),
+    );
   });
 
   it('imports every record of an event and ignores other kinds of events', async () => {

@@ -12,6 +12,8 @@ export async function objectCreatedEvent(s3: TestS3, key: string): Promise<S3Eve
     key,
     size: head.ContentLength ?? 0,
     eTag: head.ETag ?? '',
+    // The local bucket is versioned, as the deployed one: its notifications name the version.
+    ...(head.VersionId ? { versionId: head.VersionId } : {}),
     sourceIp: '127.0.0.1',
     time: new Date(),
   };

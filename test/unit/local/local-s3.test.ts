@@ -70,6 +70,7 @@ describe('local S3', () => {
       key,
       size: body.length,
       eTag: put.ETag!.replaceAll('"', ''),
+      versionId: put.VersionId,
       sourceIp: '127.0.0.1',
       time: expect.any(Date),
     });
