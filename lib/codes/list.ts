@@ -1,8 +1,8 @@
 import type { Filter } from 'mongodb';
 import * as z from 'zod';
 import { type Caller, requireSupreme } from '../auth/caller.ts';
-import { Field, fieldsSchema, parseFields, queryInteger } from '../input/field.ts';
-import { cursorSchema, decodeCursor, encodeCursor, type Page } from '../paging/cursor.ts';
+import { Field, fieldsSchema, parseFields } from '../input/field.ts';
+import { decodeCursor, encodeCursor, type Page, pagingFields } from '../paging/cursor.ts';
 import type { CodeDocument } from './model.ts';
 import { reservedCondition, statusCondition } from './status-filters.ts';
 import { findCode, findCodePage } from './store.ts';
@@ -22,12 +22,7 @@ export const listCodesQuery = {
     'invalidCodesProp',
     'code must be a string of 1-256 characters',
   ).optional(),
-  limit: new Field(
-    queryInteger(1, MAX_CODES_PAGE).default(DEFAULT_CODES_PAGE),
-    'invalidLimit',
-    `limit must be an integer from 1 to ${MAX_CODES_PAGE}`,
-  ),
-  cursor: new Field(cursorSchema, 'invalidCursor', 'cursor is not one this list issued').optional(),
+  ...pagingFields(MAX_CODES_PAGE, DEFAULT_CODES_PAGE),
 };
 export const listCodesQuerySchema = fieldsSchema(listCodesQuery);
 

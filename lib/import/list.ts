@@ -1,8 +1,8 @@
 import * as z from 'zod';
 import { type Caller, requireSupreme } from '../auth/caller.ts';
 import { campaignIdField } from '../codes/validation.ts';
-import { Field, fieldsSchema, parseFields, queryInteger } from '../input/field.ts';
-import { cursorSchema, decodeCursor, encodeCursor, type Page } from '../paging/cursor.ts';
+import { Field, fieldsSchema, parseFields } from '../input/field.ts';
+import { decodeCursor, encodeCursor, type Page, pagingFields } from '../paging/cursor.ts';
 import { IMPORT_ID_PATTERN, type ImportView, importView } from './model.ts';
 import { findImportPage } from './record-store.ts';
 import { IMPORT_STATUSES } from './view-schema.ts';
@@ -17,12 +17,7 @@ export const listImportsQuery = {
     'invalidStatus',
     `status must be one of: ${IMPORT_STATUSES.join(', ')}`,
   ).optional(),
-  limit: new Field(
-    queryInteger(1, MAX_IMPORTS_PAGE).default(DEFAULT_IMPORTS_PAGE),
-    'invalidLimit',
-    `limit must be an integer from 1 to ${MAX_IMPORTS_PAGE}`,
-  ),
-  cursor: new Field(cursorSchema, 'invalidCursor', 'cursor is not one this list issued').optional(),
+  ...pagingFields(MAX_IMPORTS_PAGE, DEFAULT_IMPORTS_PAGE),
 };
 export const listImportsQuerySchema = fieldsSchema(listImportsQuery);
 

@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import * as z from 'zod';
 import { ServiceError } from '../errors.ts';
+import { Field, queryInteger } from '../input/field.ts';
 import { cursorSigningKey } from './signing-key.ts';
 
 /**
@@ -65,6 +66,16 @@ export const cursorSchema = z
   .min(1)
   .max(2048)
   .describe('Opaque cursor: the nextCursor of the previous page');
+
+/** The `limit` and `cursor` query parameters of a list route whose pages hold 1..`max` items. */
+export const pagingFields = (max: number, byDefault: number) => ({
+  limit: new Field(
+    queryInteger(1, max).default(byDefault),
+    'invalidLimit',
+    `limit must be an integer from 1 to ${max}`,
+  ),
+  cursor: new Field(cursorSchema, 'invalidCursor', 'cursor is not one this list issued').optional(),
+});
 
 /** A page of a list route (contract §4 routes 8 and 9). */
 export interface Page<T> {
