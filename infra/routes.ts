@@ -1,6 +1,10 @@
+import { API_ROUTES, type HttpMethod } from '../lib/http/routes.ts';
+
 /**
  * The one route table. The CDK stack builds API Gateway routes from it and the local gateway
- * serves the same list, so the deployed API and `npm start` cannot drift apart.
+ * serves the same list, so the deployed API and `npm start` cannot drift apart. The routes
+ * themselves (with their schemas, which also build the OpenAPI document) live in
+ * lib/http/routes.ts; this file adds the functions that serve them.
  */
 export const FUNCTIONS = {
   authorizer: {
@@ -14,6 +18,9 @@ export const FUNCTIONS = {
   assign: { entry: 'functions/assign.ts', description: 'POST /v1/{campaignId}/assign' },
   release: { entry: 'functions/release.ts', description: 'POST /v1/{campaignId}/release' },
   getImport: { entry: 'functions/get-import.ts', description: 'GET /v1/{campaignId}/imports/{importId}' },
+  listCodes: { entry: 'functions/list-codes.ts', description: 'GET /v1/{campaignId}/codes' },
+  listImports: { entry: 'functions/list-imports.ts', description: 'GET /v1/{campaignId}/imports' },
+  openapi: { entry: 'functions/openapi.ts', description: 'GET /openapi.json' },
   importS3: {
     entry: 'functions/import-s3.ts',
     description: 'S3 ObjectCreated trigger: streaming CSV importer',
@@ -22,7 +29,7 @@ export const FUNCTIONS = {
 
 export type FunctionId = keyof typeof FUNCTIONS;
 
-export type HttpMethod = 'GET' | 'POST';
+export type { HttpMethod };
 
 export interface Route {
   method: HttpMethod;
@@ -33,18 +40,18 @@ export interface Route {
   authorized: boolean;
 }
 
-export const ROUTES: readonly Route[] = [
-  { method: 'GET', path: '/heartbeat', function: 'heartbeat', authorized: false },
-  { method: 'POST', path: '/v1/{campaignId}/codes', function: 'upload', authorized: true },
-  { method: 'GET', path: '/v1/{campaignId}/codes/count', function: 'count', authorized: true },
-  { method: 'GET', path: '/v1/{campaignId}/reserve', function: 'reserve', authorized: true },
-  { method: 'POST', path: '/v1/{campaignId}/assign', function: 'assign', authorized: true },
-  { method: 'POST', path: '/v1/{campaignId}/release', function: 'release', authorized: true },
-  { method: 'GET', path: '/v1/{campaignId}/imports/{importId}', function: 'getImport', authorized: true },
-];
+// Every route's function must be one of FUNCTIONS: a route naming another fails to compile here.
+type RouteFunction = (typeof API_ROUTES)[number]['function'];
+const routeFunction = (id: RouteFunction): FunctionId => id;
 
-/** The route key API Gateway uses (`GET /v1/{campaignId}/reserve`). */
-export const routeKey = (route: Route): string => `${route.method} ${route.path}`;
+export const ROUTES: readonly Route[] = API_ROUTES.map((route) => ({
+  method: route.method,
+  path: route.path,
+  function: routeFunction(route.function),
+  authorized: route.authorized,
+}));
+
+export { routeKey } from '../lib/http/routes.ts';
 
 /** The function the S3 trigger and the upload route's asynchronous hand-off invoke. */
 export const IMPORTER_FUNCTION: FunctionId = 'importS3';

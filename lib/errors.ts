@@ -19,14 +19,40 @@ export type ErrorCode =
   | 'tooManyCodes'
   | 'invalidCampaignId'
   | 'fileNotFound'
-  | 'importNotFound';
+  | 'importNotFound'
+  | 'invalidLimit'
+  | 'invalidCursor';
+
+/**
+ * The kind of each contract code (contract §4's table): what a ServiceError with that code is by
+ * default, and what the OpenAPI document lists under each status. Every code must have a row.
+ */
+export const ERROR_KINDS: Record<ErrorCode, ErrorKind> = {
+  supremeUserRequired: 'unauthorized',
+  invalidFileKey: 'invalid',
+  invalidType: 'invalid',
+  missingType: 'invalid',
+  invalidStatus: 'invalid',
+  missingCodeReserveParams: 'invalid',
+  invalidCount: 'invalid',
+  invalidReserveId: 'invalid',
+  missingCodes: 'invalid',
+  invalidCodesProp: 'invalid',
+  emptyCodes: 'invalid',
+  tooManyCodes: 'invalid',
+  invalidCampaignId: 'invalid',
+  fileNotFound: 'notFound',
+  importNotFound: 'notFound',
+  invalidLimit: 'invalid',
+  invalidCursor: 'invalid',
+};
 
 export class ServiceError extends Error {
   override readonly name = 'ServiceError';
   constructor(
     readonly code: ErrorCode,
     message: string,
-    readonly kind: ErrorKind = 'invalid',
+    readonly kind: ErrorKind = ERROR_KINDS[code],
   ) {
     super(message);
   }

@@ -46,6 +46,11 @@ export const FUNCTION_SETTINGS: Record<FunctionId, FunctionSettings> = {
   assign: { needs: ['mongo'], timeout: API_TIMEOUT, memory: 'api' },
   release: { needs: ['mongo'], timeout: API_TIMEOUT, memory: 'api' },
   getImport: { needs: ['mongo'], timeout: API_TIMEOUT, memory: 'api' },
+  // List pages read the cursor signing key from the database too (lib/paging/signing-key.ts).
+  listCodes: { needs: ['mongo'], timeout: API_TIMEOUT, memory: 'api' },
+  listImports: { needs: ['mongo'], timeout: API_TIMEOUT, memory: 'api' },
+  // Builds the document from the route table in memory: no cloud resource at all.
+  openapi: { needs: [], timeout: Duration.seconds(10), memory: 'api' },
   // Lambda's maximum: a very large file streams for minutes; progress is saved as it goes.
   importS3: { needs: ['mongo', 'codesBucket'], timeout: Duration.minutes(15), memory: 'importer' },
 };

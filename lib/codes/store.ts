@@ -1,5 +1,10 @@
 import type { Filter } from 'mongodb';
-import { codesCollection, reservationClaimsCollection } from '../mongo/collections.ts';
+import {
+  CODE_PAGING_INDEX,
+  codesCollection,
+  RESERVATION_PAGING_INDEX,
+  reservationClaimsCollection,
+} from '../mongo/collections.ts';
 import { dbCall } from '../mongo/instrument.ts';
 import { type CodeDocument, type CodeStatus, codeId, type PoolScope } from './model.ts';
 import {
@@ -145,4 +150,41 @@ export async function claimReserveId(scope: PoolScope, reserveId: string, now: D
     claims.updateOne({ _id, claimedAt: { $lte: cutoff } }, { $set: { claimedAt: now } }),
   );
   return takeover.modifiedCount === 1;
+}
+
+/**
+ * One page of route 8: the codes matching `conditions` in the campaign (and reservation, when
+ * given) after the code `after`, in code order — a range scan of the paging index, never a skip.
+ */
+export async function findCodePage(
+  scope: { campaignId: string; reserveId?: string | undefined },
+  conditions: Filter<CodeDocument>[],
+  after: string | undefined,
+  limit: number,
+): Promise<CodeDocument[]> {
+  const codes = await codesCollection();
+  const filter: Filter<CodeDocument> = {
+    ...(scope.reserveId === undefined ? {} : { reserveId: scope.reserveId }),
+    '_id.campaign_id': scope.campaignId,
+    ...(after === undefined ? {} : { '_id.code': { $gt: after } }),
+    ...(conditions.length ? { $and: conditions } : {}),
+  };
+  const hint = scope.reserveId === undefined ? CODE_PAGING_INDEX : RESERVATION_PAGING_INDEX;
+  return dbCall('listCodes', () =>
+    codes.find(filter).sort({ '_id.code': 1 }).hint(hint).limit(limit).toArray(),
+  );
+}
+
+/** One code of a campaign, if it exists and meets `conditions` (route 8's lookup). */
+export async function findCode(
+  campaignId: string,
+  code: string,
+  conditions: Filter<CodeDocument>[],
+): Promise<CodeDocument | null> {
+  const codes = await codesCollection();
+  const filter: Filter<CodeDocument> = {
+    _id: codeId(campaignId, code),
+    ...(conditions.length ? { $and: conditions } : {}),
+  };
+  return dbCall('lookupCode', () => codes.findOne(filter));
 }

@@ -9,7 +9,7 @@ import { logger } from '../observability.ts';
  * `{"code": "...", "message": "..."}`; a 500 never carries the underlying error, only a generic
  * message (the error itself goes to the log with the correlation id).
  */
-const STATUS_BY_KIND: Record<ErrorKind, number> = {
+export const STATUS_BY_KIND: Record<ErrorKind, number> = {
   invalid: 400,
   unauthorized: 401,
   notFound: 404,

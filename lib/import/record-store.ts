@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { MongoServerError } from 'mongodb';
+import { type Filter, MongoServerError } from 'mongodb';
 import type { CodeType } from '../codes/model.ts';
 import { withIndexes } from '../mongo/collections.ts';
 import { dbCall } from '../mongo/instrument.ts';
@@ -10,6 +10,7 @@ import {
   type ImportObject,
   type ImportProgress,
   type ImportSource,
+  type ImportStatus,
   isFinal,
   type PendingBatch,
   type RejectedRow,
@@ -22,8 +23,9 @@ import {
  * took over) cannot overwrite the newer attempt's progress.
  */
 export const importsCollection = withIndexes<ImportDocument>('imports', [
-  // Route 6 reads by _id; this serves looking at a campaign's imports, newest first.
-  { key: { campaignId: 1, startedAt: -1 } },
+  // Route 6 reads by _id; this serves route 9: a campaign's imports newest first, `_id` breaking
+  // ties of `startedAt`, so a page is a range scan from the cursor's (startedAt, _id).
+  { key: { campaignId: 1, startedAt: -1, _id: -1 } },
 ]);
 
 const DUPLICATE_KEY = 11000;
@@ -47,6 +49,37 @@ export type Claim =
 /** A lost lease: another delivery took the import over; this one stops without touching it. */
 export class LeaseLostError extends Error {
   override readonly name = 'LeaseLostError';
+}
+
+/**
+ * One page of route 9: the campaign's imports (of one status, when given) after the position
+ * `after`, newest first — a range scan of the index above, never a skip.
+ */
+export async function findImportPage(
+  campaignId: string,
+  status: ImportStatus | undefined,
+  after: { startedAt: Date; importId: string } | undefined,
+  limit: number,
+): Promise<ImportDocument[]> {
+  const imports = await importsCollection();
+  const filter: Filter<ImportDocument> = {
+    campaignId,
+    ...(after === undefined
+      ? {}
+      : {
+          startedAt: { $lte: after.startedAt },
+          $or: [{ startedAt: { $lt: after.startedAt } }, { _id: { $lt: after.importId } }],
+        }),
+    ...(status === undefined ? {} : { status }),
+  };
+  return dbCall('imports.list', () =>
+    imports
+      .find(filter)
+      .sort({ startedAt: -1, _id: -1 })
+      .hint({ campaignId: 1, startedAt: -1, _id: -1 })
+      .limit(limit)
+      .toArray(),
+  );
 }
 
 export async function findImport(importId: string): Promise<ImportDocument | null> {

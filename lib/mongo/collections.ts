@@ -14,7 +14,17 @@ export const CODE_INDEXES: IndexDescription[] = [
   { key: { '_id.campaign_id': 1, type: 1, 'date.assigned': 1, 'date.reserved': 1 } },
   // Serves reservation read-back, idempotent retries and release by reserveId.
   { key: { reserveId: 1 } },
+  // Route 8's keyset paging (contract §4): a campaign's codes in code order, so a page is a range
+  // scan from the cursor's code — O(page), however deep. `_id.code` never changes, so a walk sees
+  // every code exactly once. Status and type filters are checked on the scanned entries.
+  { key: { '_id.campaign_id': 1, '_id.code': 1 } },
+  // Route 8 with `reserveId`: one reservation's codes in code order, the same way.
+  { key: { reserveId: 1, '_id.campaign_id': 1, '_id.code': 1 } },
 ];
+
+/** The index each route 8 walk pages along (passed as a hint, so mongod never picks a sort plan). */
+export const CODE_PAGING_INDEX = { '_id.campaign_id': 1, '_id.code': 1 } as const;
+export const RESERVATION_PAGING_INDEX = { reserveId: 1, '_id.campaign_id': 1, '_id.code': 1 } as const;
 
 /** MongoDB's answers when an index with the same keys exists under another name or options. */
 const INDEX_CONFLICT_CODES = new Set([85, 86]); // IndexOptionsConflict, IndexKeySpecsConflict

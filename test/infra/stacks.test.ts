@@ -137,16 +137,16 @@ describe('HTTP API', () => {
     }
   });
 
-  it('guards every route but GET /heartbeat with the JWT Lambda authorizer', () => {
+  it('guards every route but GET /heartbeat and GET /openapi.json with the JWT Lambda authorizer', () => {
     const authorizerId = logicalIdOf(serviceJson, 'AWS::ApiGatewayV2::Authorizer');
+    const publicRoutes = ['GET /heartbeat', 'GET /openapi.json'];
     for (const route of ROUTES) {
-      const expected =
-        route.path === '/heartbeat'
-          ? { RouteKey: 'GET /heartbeat', AuthorizationType: 'NONE', AuthorizerId: Match.absent() }
-          : { RouteKey: routeKey(route), AuthorizationType: 'CUSTOM', AuthorizerId: { Ref: authorizerId } };
+      const expected = publicRoutes.includes(routeKey(route))
+        ? { RouteKey: routeKey(route), AuthorizationType: 'NONE', AuthorizerId: Match.absent() }
+        : { RouteKey: routeKey(route), AuthorizationType: 'CUSTOM', AuthorizerId: { Ref: authorizerId } };
       service.hasResourceProperties('AWS::ApiGatewayV2::Route', expected);
     }
-    expect(ROUTES.filter((route) => !route.authorized).map(routeKey)).toEqual(['GET /heartbeat']);
+    expect(ROUTES.filter((route) => !route.authorized).map(routeKey)).toEqual(publicRoutes);
   });
 
   it('authorizes with simple responses, cached per Authorization header', () => {
@@ -187,6 +187,9 @@ describe('functions', () => {
       assign: 29,
       release: 29,
       getImport: 29,
+      listCodes: 29,
+      listImports: 29,
+      openapi: 10,
       importS3: 900,
     };
     for (const functionId of functionIds) {

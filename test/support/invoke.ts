@@ -1,6 +1,7 @@
 import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { type ApiRequest, apiEvent } from './api-events.ts';
 import { lambdaContext } from './lambda-context.ts';
+import { responseProblem } from './openapi.ts';
 
 export type Handler = (event: never, context: Context) => Promise<unknown>;
 
@@ -20,5 +21,10 @@ export async function invoke<T = unknown>(handler: Handler, request: ApiRequest)
     Object.entries(result.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]),
   );
   const text = result.body ?? '';
-  return { status: result.statusCode ?? 200, headers, body: (text ? JSON.parse(text) : undefined) as T };
+  const status = result.statusCode ?? 200;
+  const body = (text ? JSON.parse(text) : undefined) as T;
+  // Every answer a test receives must be one the OpenAPI document describes.
+  const problem = responseProblem(request.method, request.route, status, body);
+  if (problem) throw new Error(problem);
+  return { status, headers, body };
 }

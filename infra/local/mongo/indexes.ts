@@ -14,6 +14,8 @@
  * reserved codes, and the planner does not use such an index for a query that could match a
  * document without those fields.
  */
+import { compare } from 'mingo/util';
+import sortedBtree from 'sorted-btree';
 import { CommandError, duplicateKeyError, ErrorCodes, formatValue } from './errors.ts';
 import { compileFilter, type Matcher } from './mingo-bridge.ts';
 import {
@@ -62,7 +64,58 @@ export interface TrieChild {
   count: number;
   next: TrieNode | Set<string>;
 }
-export type TrieNode = Map<string, TrieChild>;
+
+// A CommonJS module: its class is `default` under Node's ESM interop, the import itself under bundlers'.
+const BTree: typeof sortedBtree.default =
+  (sortedBtree as unknown as { default?: typeof sortedBtree.default }).default ??
+  (sortedBtree as unknown as typeof sortedBtree.default);
+type OrderKey = readonly [value: unknown, bucket: string];
+
+/** BSON order of the buckets' values (a missing field sorts as null); the bucket key breaks ties. */
+function compareOrderKeys(a: OrderKey, b: OrderKey): number {
+  const byValue = compare(a[0] === MISSING ? null : a[0], b[0] === MISSING ? null : b[0]);
+  if (byValue !== 0) return byValue;
+  return a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0;
+}
+
+/**
+ * One level of the trie: buckets by key (hash lookups). Its buckets in value order — what a range
+ * scan from a cursor key walks (see orderedChildren) — are kept in a B+ tree built on the first
+ * ordered walk of the node and maintained from then on, so nodes never walked in order (most of
+ * them) cost nothing extra on writes.
+ */
+export class TrieNode extends Map<string, TrieChild> {
+  #order: InstanceType<typeof BTree<OrderKey, TrieChild>> | undefined;
+
+  override set(bucket: string, child: TrieChild): this {
+    super.set(bucket, child);
+    this.#order?.set([child.rep, bucket], child);
+    return this;
+  }
+
+  override delete(bucket: string): boolean {
+    const child = this.get(bucket);
+    if (child) this.#order?.delete([child.rep, bucket]);
+    return super.delete(bucket);
+  }
+
+  /**
+   * The buckets in ascending (or descending) value order, starting at `from` (inclusive) when
+   * given: O(log n) to find the start, then one step per bucket.
+   */
+  *orderedChildren(direction: 1 | -1, from?: { value: unknown }): Generator<[string, TrieChild]> {
+    this.#order ??= new BTree<OrderKey, TrieChild>(
+      [...super.entries()].map(([bucket, child]): [OrderKey, TrieChild] => [[child.rep, bucket], child]),
+      compareOrderKeys,
+    );
+    // '' sorts before and '\uffff' after every bucket key, so a bound takes every bucket of its value.
+    const entries =
+      direction === 1
+        ? this.#order.entries(from && [from.value, ''])
+        : this.#order.entriesReversed(from && [from.value, '\uffff']);
+    for (const [[, bucket], child] of entries) yield [bucket, child];
+  }
+}
 
 const KNOWN_SPEC_FIELDS = new Set([
   'key',
@@ -184,7 +237,7 @@ export class SecondaryIndex {
   readonly sparse: boolean;
   /** Whether documents missing every indexed field are stored (see module comment). */
   readonly storesAllMissing: boolean;
-  readonly root: TrieNode = new Map();
+  readonly root = new TrieNode();
   /** `_id` keys of documents with an array on an indexed path (see module comment). */
   readonly multikey = new Set<string>();
   readonly #segments: readonly string[][];
@@ -298,7 +351,11 @@ export class SecondaryIndex {
       const bucket = key.keys[depth]!;
       let child = node.get(bucket);
       if (!child) {
-        child = { rep: key.values[depth], count: 0, next: depth === last ? new Set<string>() : new Map() };
+        child = {
+          rep: key.values[depth],
+          count: 0,
+          next: depth === last ? new Set<string>() : new TrieNode(),
+        };
         node.set(bucket, child);
       }
       chain.push(child);

@@ -340,3 +340,95 @@ export function countMatching(
   count = Math.max(0, Math.min(count, cap) - skip);
   return count;
 }
+
+/**
+ * Keyset paging (`{a: x, b: {$gt: last}}` sorted on `b` with a limit) as mongod serves it: a range
+ * scan of an index whose fields before `b` are pinned by equality, starting at the range's lower
+ * bound and walking the index in `b` order, so a page costs O(log n + page) however deep it is —
+ * never a sort of every match. Undefined when no index provides the order (the caller sorts).
+ * `hint` (an index name or key pattern) restricts the choice to that index, as in mongod.
+ */
+export function orderedMatches(
+  collection: Collection,
+  filter: Document,
+  sort: Document,
+  options: EngineOptions = {},
+  hint?: unknown,
+): Iterable<Document> | undefined {
+  const sortFields = Object.entries(sort);
+  const directions = sortFields.map(([, direction]) => (direction === 1 ? 1 : direction === -1 ? -1 : 0));
+  if (!sortFields.length || directions.includes(0) || options.collation) return undefined;
+  const entries = Object.entries(filter);
+  for (const index of collection.indexes) {
+    if (!hintAllows(index, hint) || index.multikey.size || index.spec.partialFilterExpression !== undefined) {
+      continue;
+    }
+    // The sort fields must be consecutive fields of the index (either direction: the walk goes both ways).
+    const depth = index.fields.indexOf(sortFields[0]![0]);
+    if (depth < 0 || sortFields.some(([field], i) => index.fields[depth + i] !== field)) continue;
+    const prefix: string[] = [];
+    const consumed: number[] = [];
+    for (const prefixField of index.fields.slice(0, depth)) {
+      const entry = entries.findIndex(([key]) => key === prefixField);
+      const keys = entry < 0 ? undefined : equalityKeys(entries[entry]![1]);
+      // One non-null value per leading field: a single run of the index is in sort order.
+      const key = keys?.length === 1 ? keys[0] : undefined;
+      if (key === undefined || key === MISSING_BUCKET || key === NULL_BUCKET) break;
+      prefix.push(key);
+      consumed.push(entry);
+    }
+    if (prefix.length !== depth) continue;
+    const residual = Object.fromEntries(entries.filter((_, i) => !consumed.includes(i)));
+    const matcher = Object.keys(residual).length ? compileFilter(residual, options) : MATCH_ALL;
+    const start = startOf(filter[sortFields[0]![0]], directions[0] as 1 | -1);
+    return rangeScan(collection, index, prefix, directions as Array<1 | -1>, start, matcher);
+  }
+  return undefined;
+}
+
+function hintAllows(index: SecondaryIndex, hint: unknown): boolean {
+  if (hint === undefined || hint === null) return true;
+  if (typeof hint === 'string') return hint === index.name;
+  return isPlainObject(hint) && valueKey(hint) === valueKey(index.spec.key);
+}
+
+/** Where the walk starts: the range's bound on the side the walk comes from, if any. */
+function startOf(condition: unknown, direction: 1 | -1): { value: unknown } | undefined {
+  if (!isOperatorObject(condition)) return undefined;
+  const ops = direction === 1 ? (['$gt', '$gte'] as const) : (['$lt', '$lte'] as const);
+  for (const op of ops) if (Object.hasOwn(condition, op)) return { value: condition[op] };
+  return undefined;
+}
+
+function* rangeScan(
+  collection: Collection,
+  index: SecondaryIndex,
+  prefix: readonly string[],
+  directions: ReadonlyArray<1 | -1>,
+  start: { value: unknown } | undefined,
+  matcher: Matcher,
+): Generator<Document> {
+  let node: TrieNode = index.root;
+  for (const bucket of prefix) {
+    const child = node.get(bucket);
+    if (!child || child.next instanceof Set) return;
+    node = child.next;
+  }
+  const docs = collection.docs;
+  // Sort levels in order (the first from the range's start), the index's remaining levels as they come.
+  function* walk(level: TrieNode, sortLevel: number): Generator<string> {
+    const children =
+      sortLevel < directions.length
+        ? level.orderedChildren(directions[sortLevel]!, sortLevel === 0 ? start : undefined)
+        : level.entries();
+    for (const [, child] of children) {
+      if (child.next instanceof Set) yield* child.next;
+      else yield* walk(child.next, sortLevel + 1);
+    }
+  }
+  // The range's own bound (exclusive or not) and anything past its far end are left to the matcher.
+  for (const id of walk(node, 0)) {
+    const doc = docs.get(id);
+    if (doc !== undefined && (matcher === MATCH_ALL || matcher.test(doc))) yield doc;
+  }
+}

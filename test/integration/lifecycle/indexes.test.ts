@@ -19,6 +19,12 @@ describe('codes indexes', () => {
     );
     const codes = await codesCollection();
     const names = (await codes.listIndexes().toArray()).map((index) => index.name).sort();
-    expect(names).toEqual(['_id_', 'legacy_status', 'reserveId_1']);
+    expect(names).toEqual([
+      '_id.campaign_id_1__id.code_1',
+      '_id_',
+      'legacy_status',
+      'reserveId_1',
+      'reserveId_1__id.campaign_id_1__id.code_1',
+    ]);
   });
 });

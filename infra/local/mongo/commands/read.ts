@@ -12,7 +12,7 @@ import {
   skipAndLimit,
   sortStream,
 } from '../mingo-bridge.ts';
-import { countMatching, matchingDocs } from '../planner.ts';
+import { countMatching, matchingDocs, orderedMatches } from '../planner.ts';
 import { cloneValue, type Document, isPlainObject, toNumber, valueKey } from '../values.ts';
 import {
   type CommandHandler,
@@ -36,8 +36,12 @@ const find: CommandHandler = (command, context) => {
   const singleBatch = optionalBoolean(command, 'singleBatch');
   const options = engineOptions(command);
   const collection = context.storage.getCollection(context.db, name);
-  const matches = collection ? matchingDocs(collection, filter, options) : [];
-  const results = shapeResults(matches, { filter, sort, skip, limit, projection }, options, cloneValue);
+  // A sorted, limited find served in order by an index (keyset paging) needs no sort of its own.
+  const ordered =
+    collection && sort && limit ? orderedMatches(collection, filter, sort, options, command.hint) : undefined;
+  const matches = ordered ?? (collection ? matchingDocs(collection, filter, options) : []);
+  const shape = { filter, sort: ordered ? undefined : sort, skip, limit, projection };
+  const results = shapeResults(matches, shape, options, cloneValue);
   return context.cursors.open(namespace, results, { batchSize, singleBatch });
 };
 
