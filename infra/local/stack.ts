@@ -21,12 +21,16 @@ export interface LocalStackOptions {
   /** Local S3 port (contract §7: 4569); 0 picks a free one. */
   s3Port?: number;
   bucket?: string;
-  /** An existing MongoDB; when unset, the embedded server is started (and stopped with the stack). */
+  /**
+   * An existing MongoDB; when unset, the embedded server is started in a child process (and
+   * stopped with the stack), keeping its data in `<stateDir>/mongo` when there is a stateDir.
+   */
   mongoUri?: string;
   /** No lines from the stack itself (the functions' own logs follow POWERTOOLS_LOG_LEVEL). */
   quiet?: boolean;
   /**
-   * Where to keep the token signing key and the S3 objects across restarts (`npm start`: `.local`).
+   * Where to keep the database, the token signing key and the S3 objects across restarts
+   * (`npm start`: `.local`).
    * When unset, a fresh key lives in memory and S3 data in a temporary folder removed by stop().
    */
   stateDir?: string;
@@ -97,8 +101,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     if (options.mongoUri) {
       mongoUri = options.mongoUri;
     } else {
-      const { startEmbeddedMongo } = await import('./mongo/index.ts');
-      const mongo = await startEmbeddedMongo();
+      // In a process of its own (never on the gateway's event loop); its data kept under stateDir.
+      const { startEmbeddedMongoProcess } = await import('./mongo/index.ts');
+      const dbpath = options.stateDir ? join(options.stateDir, 'mongo') : undefined;
+      const mongo = await startEmbeddedMongoProcess({ dbpath });
       onStop('embedded MongoDB', () => mongo.stop());
       mongoUri = mongo.uri;
     }

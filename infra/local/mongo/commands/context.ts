@@ -16,11 +16,19 @@ export interface CommandContext {
   /** The command's `$db`. */
   readonly db: string;
   readonly connectionId: number;
+  /** Lets other connections' commands run; a large batch awaits it between slices. */
+  betweenSlices(): Promise<void>;
+  /** serverStatus's reply (the server's counters). */
+  status(): Document;
 }
 
 /** A reply document, or a reply already encoded as BSON (cursor batches). */
 export type CommandReply = Document | Buffer;
-export type CommandHandler = (command: Document, context: CommandContext) => CommandReply;
+/** A sliced write batch replies through a promise; every other command synchronously. */
+export type CommandHandler = (
+  command: Document,
+  context: CommandContext,
+) => CommandReply | Promise<CommandReply>;
 
 export function commandName(command: Document): string {
   for (const key in command) return key;
