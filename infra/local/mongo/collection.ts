@@ -11,7 +11,7 @@ import { calculateObjectSize, UUID } from 'bson';
 import { CommandError, duplicateKeyError, ErrorCodes } from './errors.ts';
 import { ID_INDEX_NAME, ID_INDEX_SPEC, SecondaryIndex } from './indexes.ts';
 import type { ChangeLog } from './storage.ts';
-import { type Document, valueKey } from './values.ts';
+import { type Document, isPlainObject, valueKey } from './values.ts';
 
 export const MAX_BSON_SIZE = 16 * 1024 * 1024;
 
@@ -118,5 +118,18 @@ export function assertValidId(id: unknown): void {
   }
   if (id instanceof RegExp) {
     throw new CommandError(ErrorCodes.InvalidIdField, "The '_id' value cannot be of type regex");
+  }
+  if (isPlainObject(id)) {
+    const keys = Object.keys(id);
+    // A DBRef ({ $ref, $id, $db? }) is the one $-prefixed shape mongod stores.
+    const dbRef =
+      keys[0] === '$ref' && keys[1] === '$id' && keys.length <= 3 && (keys.length < 3 || keys[2] === '$db');
+    const dollar = dbRef ? undefined : keys.find((key) => key.startsWith('$'));
+    if (dollar !== undefined) {
+      throw new CommandError(
+        ErrorCodes.DollarPrefixedFieldName,
+        `_id fields may not contain '$'-prefixed fields: ${dollar} is not valid for storage.`,
+      );
+    }
   }
 }

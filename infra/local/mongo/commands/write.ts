@@ -32,6 +32,7 @@ import { ProtocolError } from '../wire.ts';
 import {
   type CommandContext,
   type CommandHandler,
+  commandVariables,
   engineOptions,
   optionalBoolean,
   optionalDocument,
@@ -181,6 +182,10 @@ function readUpdateStatement(statement: unknown): {
       'multi update is not supported for replacement-style update',
     );
   }
+  if (statement.sort !== undefined) {
+    // What MongoDB 7.0 (the version this server reports) answers: `sort` arrived in 8.0.
+    throw new CommandError(40415, "BSON field 'update.updates.sort' is an unknown field.");
+  }
   const arrayFilters = statement.arrayFilters;
   if (arrayFilters !== undefined && (!Array.isArray(arrayFilters) || !arrayFilters.every(isPlainObject))) {
     throw new CommandError(ErrorCodes.TypeMismatch, 'arrayFilters must be an array of objects');
@@ -191,7 +196,7 @@ function readUpdateStatement(statement: unknown): {
     multi,
     upsert: optionalBoolean(statement, 'upsert'),
     arrayFilters: arrayFilters as Document[] | undefined,
-    options: engineOptions(statement),
+    options: engineOptions(statement, undefined, 'update statement'),
   };
 }
 
@@ -204,6 +209,7 @@ function executeUpdate(
 ): UpdateOutcome {
   const { filter, spec, multi, upsert, arrayFilters, options } = readUpdateStatement(statement);
   if (variables) options.variables = variables;
+  // Atomic per document: each target is rewritten and swapped in within this synchronous call.
   const collection = context.storage.getCollection(context.db, name);
   let n = 0;
   let nModified = 0;
@@ -216,7 +222,7 @@ function executeUpdate(
     for (const target of targets) {
       if (!target) continue;
       const [idKey, stored] = target;
-      const { doc, modified } = rewriteDocument(stored, spec, arrayFilters, filter);
+      const { doc, modified } = rewriteDocument(stored, spec, arrayFilters, filter, variables);
       n++;
       if (modified) {
         collection.replace(idKey, stored, doc);
@@ -225,7 +231,7 @@ function executeUpdate(
     }
   }
   if (n === 0 && upsert) {
-    const doc = buildUpsertDocument(filter, spec, arrayFilters, templates);
+    const doc = buildUpsertDocument(filter, spec, arrayFilters, templates, variables);
     context.storage.ensureCollection(context.db, name).collection.insert(doc);
     return { n: 1, nModified: 0, upsertedId: doc._id };
   }
@@ -238,7 +244,7 @@ function* updateBatch(command: Document, context: CommandContext): Generator<voi
   const name = targetCollection(command, 'update');
   const statements = requiredList(command, 'updates');
   const ordered = isOrdered(command);
-  const variables = optionalDocument(command, 'let');
+  const variables = commandVariables(command);
   let n = 0;
   let nModified = 0;
   const upserted: Document[] = [];
@@ -270,6 +276,7 @@ function* deleteBatch(command: Document, context: CommandContext): Generator<voi
   const name = targetCollection(command, 'delete');
   const statements = requiredList(command, 'deletes');
   const ordered = isOrdered(command);
+  const variables = commandVariables(command);
   let n = 0;
   const writeErrors: Document[] = [];
   for (let index = 0; index < statements.length; index++) {
@@ -290,7 +297,7 @@ function* deleteBatch(command: Document, context: CommandContext): Generator<voi
       }
       const collection = context.storage.getCollection(context.db, name);
       if (!collection) continue;
-      const options = engineOptions(statement);
+      const options = engineOptions(statement, variables, 'delete statement');
       const targets =
         limit === 1
           ? [firstMatch(collection, statement.q, options, undefined)]
@@ -351,7 +358,7 @@ const findAndModify: CommandHandler = (command, context) => {
   const spec = parseUpdate(command.update);
   if (collection && target) {
     const [idKey, stored] = target;
-    const { doc, modified } = rewriteDocument(stored, spec, arrayFilters, filter);
+    const { doc, modified } = rewriteDocument(stored, spec, arrayFilters, filter, options.variables);
     if (modified) collection.replace(idKey, stored, doc);
     return {
       lastErrorObject: { n: 1, updatedExisting: true },
@@ -360,7 +367,7 @@ const findAndModify: CommandHandler = (command, context) => {
     };
   }
   if (!upsert) return { lastErrorObject: { n: 0, updatedExisting: false }, value: null, ok: 1 };
-  const doc = buildUpsertDocument(filter, spec, arrayFilters);
+  const doc = buildUpsertDocument(filter, spec, arrayFilters, undefined, options.variables);
   context.storage.ensureCollection(context.db, name).collection.insert(doc);
   return {
     lastErrorObject: { n: 1, updatedExisting: false, upserted: doc._id },
