@@ -6,7 +6,6 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 export default defineConfig({
   root,
   test: {
-    include: ['test/{unit,integration,infra}/**/*.test.ts'],
     globalSetup: ['test/support/global-setup.ts'],
     setupFiles: ['test/support/test-env.ts'],
     pool: 'forks',
@@ -15,5 +14,14 @@ export default defineConfig({
     // Integration files share one MongoDB server but each gets its own database (see test-env.ts).
     fileParallelism: true,
     reporters: process.env.CI ? ['default'] : ['default'],
+    projects: [
+      { extends: true, test: { name: 'all', include: ['test/{unit,integration,infra}/**/*.test.ts'] } },
+      // The MongoDB conformance suite again, against the embedded server in its own process with
+      // a data directory (every write journaled): durability must not change a single answer.
+      {
+        extends: true,
+        test: { name: 'mongo-dbpath', include: ['test/integration/mongo/**/*.test.ts'] },
+      },
+    ],
   },
 });

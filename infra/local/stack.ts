@@ -25,12 +25,16 @@ export interface LocalStackOptions {
   /** Local S3 port (contract §7: 4569); 0 picks a free one. */
   s3Port?: number;
   bucket?: string;
-  /** An existing MongoDB; when unset, the embedded server is started (and stopped with the stack). */
+  /**
+   * An existing MongoDB; when unset, the embedded server is started in a child process (and
+   * stopped with the stack), keeping its data in `<stateDir>/mongo` when there is a stateDir.
+   */
   mongoUri?: string;
   /** No lines from the stack itself (the functions' own logs follow POWERTOOLS_LOG_LEVEL). */
   quiet?: boolean;
   /**
-   * Where to keep the token signing key and the S3 objects across restarts (`npm start`: `.local`).
+   * Where to keep the database, the token signing key and the S3 objects across restarts
+   * (`npm start`: `.local`).
    * When unset, a fresh key lives in memory and S3 data in a temporary folder removed by stop().
    */
   stateDir?: string;
@@ -100,10 +104,15 @@ class Stops {
 }
 
 /** Phase 1 — MongoDB: the given server, or the embedded one (stopped with the stack). */
-async function startDatabase(mongoUri: string | undefined, stops: Stops): Promise<string> {
+async function startDatabase(
+  mongoUri: string | undefined,
+  stateDir: string | undefined,
+  stops: Stops,
+): Promise<string> {
   if (mongoUri) return mongoUri;
-  const { startEmbeddedMongo } = await import('./mongo/index.ts');
-  const mongo = await startEmbeddedMongo();
+  // In a process of its own (never on the gateway's event loop); its data kept under stateDir.
+  const { startEmbeddedMongoProcess } = await import('./mongo/index.ts');
+  const mongo = await startEmbeddedMongoProcess({ dbpath: stateDir ? join(stateDir, 'mongo') : undefined });
   stops.add('embedded MongoDB', () => mongo.stop());
   return mongo.uri;
 }
@@ -330,7 +339,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const stop = () => stops.run();
 
   try {
-    const mongoUri = await startDatabase(options.mongoUri, stops);
+    const mongoUri = await startDatabase(options.mongoUri, options.stateDir, stops);
     const { key, s3Directory } = await prepareState(options.stateDir, stops);
     const table = createFunctionTable(stops);
     const lambda = await startInvokeEndpoint(table, say, stops);

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { banner } from './banner.ts';
+import { resetLocalState } from './reset.ts';
 import { DEFAULTS, type LocalStack, startLocalStack } from './stack.ts';
 
 /**
@@ -15,7 +16,7 @@ const settings = z
     S3_PORT: port.default(DEFAULTS.s3Port),
     BUCKET_NAME: z.string().trim().min(1).default(DEFAULTS.bucket),
     MONGODB_URI: z.string().trim().min(1).optional(),
-    /** Keeps the token signing key and the S3 objects across restarts (git-ignored). */
+    /** Keeps the database, the token signing key and the S3 objects across restarts (git-ignored). */
     LOCAL_STATE_DIR: z
       .string()
       .trim()
@@ -31,6 +32,9 @@ if (!settings.success) {
   process.exit(1);
 }
 const env = settings.data;
+
+// `npm start -- --reset`: begin from nothing (contract §7), saying first what goes.
+if (process.argv.slice(2).includes('--reset')) await resetLocalState(env.LOCAL_STATE_DIR);
 
 let stack: LocalStack;
 try {

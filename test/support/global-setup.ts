@@ -7,8 +7,10 @@ declare module 'vitest' {
 }
 
 /**
- * Starts one embedded MongoDB-compatible server for the whole run unless MONGODB_URI points at a
- * real server, in which case every test runs against that server unchanged.
+ * Starts one embedded MongoDB-compatible server per project unless MONGODB_URI points at a real
+ * server, in which case every test runs against that server unchanged. The `mongo-dbpath`
+ * project gets the server in a child process with a temporary data directory; the others an
+ * in-memory one in this process.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   // The local stacks of several test files run the functions' bundles: build them once, here,
@@ -20,7 +22,19 @@ export default async function setup(project: TestProject): Promise<() => Promise
     project.provide('mongoUri', external);
     return async () => {};
   }
-  const { startEmbeddedMongo } = await import('../../infra/local/mongo/index.ts');
+  const { startEmbeddedMongo, startEmbeddedMongoProcess } = await import('../../infra/local/mongo/index.ts');
+  if (project.name === 'mongo-dbpath') {
+    const { mkdtemp, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dbpath = await mkdtemp(join(tmpdir(), 'conformance-dbpath-'));
+    const server = await startEmbeddedMongoProcess({ dbpath });
+    project.provide('mongoUri', server.uri);
+    return async () => {
+      await server.stop();
+      await rm(dbpath, { recursive: true, force: true });
+    };
+  }
   const server = await startEmbeddedMongo();
   project.provide('mongoUri', server.uri);
   return () => server.stop();

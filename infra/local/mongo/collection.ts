@@ -10,7 +10,8 @@
 import { calculateObjectSize, UUID } from 'bson';
 import { CommandError, duplicateKeyError, ErrorCodes } from './errors.ts';
 import { ID_INDEX_NAME, ID_INDEX_SPEC, SecondaryIndex } from './indexes.ts';
-import { type Document, valueKey } from './values.ts';
+import type { ChangeLog } from './storage.ts';
+import { type Document, isPlainObject, valueKey } from './values.ts';
 
 export const MAX_BSON_SIZE = 16 * 1024 * 1024;
 
@@ -22,12 +23,20 @@ export class Collection {
   readonly options: Document;
   readonly docs = new Map<string, Document>();
   readonly indexes: SecondaryIndex[] = [];
+  /** Where applied changes are reported (the storage's journal, when it has one). */
+  readonly #log: { readonly changeLog: ChangeLog | undefined };
 
-  constructor(database: string, name: string, options: Document = {}) {
+  constructor(
+    database: string,
+    name: string,
+    options: Document = {},
+    log: { readonly changeLog: ChangeLog | undefined } = { changeLog: undefined },
+  ) {
     this.database = database;
     this.name = name;
     this.namespace = `${database}.${name}`;
     this.options = options;
+    this.#log = log;
   }
 
   /** Index specs as listIndexes returns them, `_id_` first. */
@@ -54,6 +63,7 @@ export class Collection {
     for (const index of this.indexes) index.assertUnique(this.namespace, idKey, doc, lookup);
     this.docs.set(idKey, doc);
     for (const index of this.indexes) index.add(idKey, doc);
+    this.#log.changeLog?.record({ o: 'insert', db: this.database, c: this.name, doc });
     return idKey;
   }
 
@@ -66,6 +76,7 @@ export class Collection {
     for (const index of this.indexes) index.assertUnique(this.namespace, idKey, newDoc, lookup);
     this.docs.set(idKey, newDoc);
     for (const index of this.indexes) index.replace(idKey, oldDoc, newDoc);
+    this.#log.changeLog?.record({ o: 'replace', db: this.database, c: this.name, doc: newDoc });
   }
 
   remove(idKey: string): boolean {
@@ -73,6 +84,7 @@ export class Collection {
     if (doc === undefined) return false;
     this.docs.delete(idKey);
     for (const index of this.indexes) index.remove(idKey, doc);
+    this.#log.changeLog?.record({ o: 'delete', db: this.database, c: this.name, id: doc._id });
     return true;
   }
 
@@ -81,6 +93,7 @@ export class Collection {
     const index = new SecondaryIndex(spec);
     index.build(this.namespace, this.docs);
     this.indexes.push(index);
+    this.#log.changeLog?.record({ o: 'createIndex', db: this.database, c: this.name, spec });
     return index;
   }
 
@@ -88,6 +101,7 @@ export class Collection {
     const position = this.indexes.findIndex((index) => index.name === name);
     if (position < 0) return false;
     this.indexes.splice(position, 1);
+    this.#log.changeLog?.record({ o: 'dropIndex', db: this.database, c: this.name, name });
     return true;
   }
 
@@ -104,5 +118,18 @@ export function assertValidId(id: unknown): void {
   }
   if (id instanceof RegExp) {
     throw new CommandError(ErrorCodes.InvalidIdField, "The '_id' value cannot be of type regex");
+  }
+  if (isPlainObject(id)) {
+    const keys = Object.keys(id);
+    // A DBRef ({ $ref, $id, $db? }) is the one $-prefixed shape mongod stores.
+    const dbRef =
+      keys[0] === '$ref' && keys[1] === '$id' && keys.length <= 3 && (keys.length < 3 || keys[2] === '$db');
+    const dollar = dbRef ? undefined : keys.find((key) => key.startsWith('$'));
+    if (dollar !== undefined) {
+      throw new CommandError(
+        ErrorCodes.DollarPrefixedFieldName,
+        `_id fields may not contain '$'-prefixed fields: ${dollar} is not valid for storage.`,
+      );
+    }
   }
 }

@@ -16,6 +16,7 @@
  */
 import { compare } from 'mingo/util';
 import sortedBtree from 'sorted-btree';
+import { assertSimpleCollation } from './collation.ts';
 import { CommandError, duplicateKeyError, ErrorCodes, formatValue } from './errors.ts';
 import { compileFilter, type Matcher } from './mingo-bridge.ts';
 import {
@@ -196,6 +197,7 @@ export function normalizeIndexSpec(raw: unknown): Document {
   if (raw.partialFilterExpression !== undefined && !isPlainObject(raw.partialFilterExpression)) {
     throw new CommandError(ErrorCodes.TypeMismatch, 'The partialFilterExpression must be an object');
   }
+  assertSimpleCollation(raw.collation, `index '${name}'`);
   const spec: Document = { v: 2, key: normalizedKey, name };
   for (const [field, value] of Object.entries(raw)) {
     if (field === 'key' || field === 'name' || field === 'v' || field === 'background' || field === 'ns') {

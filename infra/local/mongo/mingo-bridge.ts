@@ -330,12 +330,36 @@ function assertNumericTargets(doc: Document, op: string, args: Document): void {
   }
 }
 
-/** Pipeline-style update (`u: [ {$set: ...}, ... ]`); returns the new document and whether it changed. */
-export function applyPipelineUpdate(
-  doc: Document,
-  pipeline: Document[],
-): { doc: Document; modified: boolean } {
-  const docs = [doc];
-  const result = updateOne(docs, {}, pipeline as never, { cloneMode: 'deep' });
-  return { doc: docs[0] as Document, modified: result.modifiedCount > 0 };
+/** The stages MongoDB allows in a pipeline-style update. */
+const UPDATE_PIPELINE_STAGES = new Set([
+  '$addFields',
+  '$set',
+  '$project',
+  '$unset',
+  '$replaceRoot',
+  '$replaceWith',
+]);
+
+/**
+ * Pipeline-style update (`u: [ {$set: ...}, ... ]`): the new version of a (copied) document. It
+ * runs as an aggregation over that one document, so every expression operator (`$setField`, ...)
+ * and the command's `let` variables are available; mingo's updater has neither for pipelines.
+ */
+export function applyPipelineUpdate(doc: Document, pipeline: Document[], variables?: Document): Document {
+  for (const stage of pipeline) {
+    const name = Object.keys(stage)[0] ?? '';
+    if (!UPDATE_PIPELINE_STAGES.has(name)) {
+      throw new CommandError(ErrorCodes.InvalidOptions, `${name} is not allowed to be used within an update`);
+    }
+  }
+  const [result] = new Aggregator(pipeline, mingoOptions({ variables })).run([doc]);
+  return result as Document;
+}
+
+/** A command's `let` values, evaluated as expressions over no document (as mongod does). */
+export function evaluateVariables(variables: Document): Document {
+  const [evaluated] = new Aggregator([{ $replaceWith: { $literal: {} } }, { $addFields: variables }]).run([
+    {},
+  ]);
+  return (evaluated ?? {}) as Document;
 }

@@ -28,8 +28,19 @@ import {
 import { compileFilter, type EngineOptions, MATCH_ALL, type Matcher } from './mingo-bridge.ts';
 import { type Document, isOperatorObject, isPlainObject, MISSING, valueKey } from './values.ts';
 
+/**
+ * Work done by every query plan of this process, as mongod's explain counts it: index keys
+ * examined (`totalKeysExamined`: one per `_id` lookup or index entry visited) and documents
+ * examined (`totalDocsExamined`: one per document fetched to be tested or returned). A count
+ * answered from index bucket sizes examines keys only, like mongod's COUNT_SCAN. The server
+ * attributes the increase to the command running (serverStatus `metrics.commands`).
+ */
+export const work = { keysExamined: 0, docsExamined: 0 };
+
 export interface CandidateGroup {
   ids: Iterable<string>;
+  /** Whether the ids come from an index (`_id` or secondary) rather than a collection scan. */
+  keyed: boolean;
   /** Number of ids when they are known to exist (index buckets, full scans); undefined for lookups. */
   size: number | undefined;
   /** What remains to be checked per document; MATCH_ALL when the lookup proved everything. */
@@ -109,7 +120,7 @@ export function planQuery(collection: Collection, filter: Document, options: Eng
       return {
         summary: 'IDHACK',
         *groups() {
-          yield { ids: keys, size: undefined, matcher: matcherWithout([idEntry]) };
+          yield { ids: keys, keyed: true, size: undefined, matcher: matcherWithout([idEntry]) };
         },
       };
     }
@@ -124,7 +135,7 @@ function collectionScan(collection: Collection, matcher: () => Matcher): QueryPl
   return {
     summary: 'COLLSCAN',
     *groups() {
-      yield { ids: collection.docs.keys(), size: collection.docs.size, matcher: matcher() };
+      yield { ids: collection.docs.keys(), keyed: false, size: collection.docs.size, matcher: matcher() };
     },
   };
 }
@@ -274,7 +285,7 @@ function indexScan(
             pushed++;
           }
           if (child.next instanceof Set) {
-            yield { ids: child.next, size: child.next.size, matcher: matcherWithout(consumed) };
+            yield { ids: child.next, keyed: true, size: child.next.size, matcher: matcherWithout(consumed) };
           } else {
             yield* visit(child.next, depth + 1);
           }
@@ -284,7 +295,7 @@ function indexScan(
 
       yield* visit(index.root, 0);
       if (index.multikey.size) {
-        yield { ids: index.multikey, size: index.multikey.size, matcher: matcherWithout([]) };
+        yield { ids: index.multikey, keyed: true, size: index.multikey.size, matcher: matcherWithout([]) };
       }
     },
   };
@@ -298,10 +309,13 @@ export function* matchingEntries(
 ): Generator<[string, Document]> {
   const docs = collection.docs;
   for (const group of planQuery(collection, filter, options).groups()) {
-    const { matcher } = group;
+    const { matcher, keyed } = group;
     for (const id of group.ids) {
+      if (keyed) work.keysExamined++;
       const doc = docs.get(id);
-      if (doc !== undefined && (matcher === MATCH_ALL || matcher.test(doc))) yield [id, doc];
+      if (doc === undefined) continue;
+      work.docsExamined++;
+      if (matcher === MATCH_ALL || matcher.test(doc)) yield [id, doc];
     }
   }
 }
@@ -328,10 +342,15 @@ export function countMatching(
   for (const group of planQuery(collection, filter, options).groups()) {
     if (group.matcher === MATCH_ALL && group.size !== undefined) {
       count += group.size;
+      if (group.keyed) work.keysExamined += group.size;
     } else {
       for (const id of group.ids) {
+        if (group.keyed) work.keysExamined++;
         const doc = docs.get(id);
-        if (doc !== undefined && group.matcher.test(doc)) count++;
+        if (doc !== undefined) {
+          work.docsExamined++;
+          if (group.matcher.test(doc)) count++;
+        }
         if (count >= cap) break;
       }
     }

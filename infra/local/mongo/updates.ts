@@ -61,6 +61,7 @@ export function rewriteDocument(
   spec: UpdateSpec,
   arrayFilters: Document[] | undefined,
   filter: Document,
+  variables?: Document,
 ): Rewrite {
   switch (spec.kind) {
     case 'operators': {
@@ -76,11 +77,13 @@ export function rewriteDocument(
       return { doc, modified: valueKey(doc) !== valueKey(stored) };
     }
     case 'pipeline': {
-      const result = applyPipelineUpdate(cloneValue(stored), spec.pipeline);
-      if (!Object.hasOwn(result.doc, '_id') || valueKey(result.doc._id) !== valueKey(stored._id)) {
-        throw immutableIdError(result.doc._id);
+      const result = applyPipelineUpdate(cloneValue(stored), spec.pipeline, variables);
+      // Like a replacement document, a pipeline's result without `_id` keeps the stored one
+      // (`[{ $replaceRoot: { newRoot: '$t' } }]` keeps `_id`); a different `_id` is refused.
+      if (Object.hasOwn(result, '_id') && valueKey(result._id) !== valueKey(stored._id)) {
+        throw immutableIdError(result._id);
       }
-      const doc = withIdFirst(result.doc);
+      const doc = withIdFirst({ ...result, _id: stored._id });
       return { doc, modified: valueKey(doc) !== valueKey(stored) };
     }
   }
@@ -118,6 +121,7 @@ export function buildUpsertDocument(
   spec: UpdateSpec,
   arrayFilters: Document[] | undefined,
   templates?: UpsertTemplates,
+  variables?: Document,
 ): Document {
   const pinned = templates && soleIdEquality(filter);
   const key = pinned && templateKey(spec, arrayFilters);
@@ -152,7 +156,7 @@ export function buildUpsertDocument(
       break;
     }
     case 'pipeline': {
-      doc = applyPipelineUpdate(seed, spec.pipeline).doc;
+      doc = applyPipelineUpdate(seed, spec.pipeline, variables);
       break;
     }
   }

@@ -2,6 +2,7 @@
  * Catalog commands: create, drop, dropDatabase, listCollections, listDatabases, createIndexes,
  * listIndexes, dropIndexes.
  */
+import { assertSimpleCollation } from '../collation.ts';
 import { CommandError, ErrorCodes, formatValue } from '../errors.ts';
 import {
   ID_INDEX_NAME,
@@ -65,6 +66,7 @@ const create: CommandHandler = (command, context) => {
         `create option '${field}' is not supported by the embedded MongoDB server`,
       );
     }
+    if (field === 'collation') assertSimpleCollation(value, 'create');
     options[field] = value;
   }
   const existing = context.storage.getCollection(context.db, name);

@@ -2,9 +2,11 @@
  * What every command handler receives, and helpers that read command arguments with the type
  * checks (and error codes) mongod applies.
  */
+
+import { assertSimpleCollation } from '../collation.ts';
 import type { CursorRegistry } from '../cursors.ts';
 import { CommandError, ErrorCodes } from '../errors.ts';
-import type { EngineOptions } from '../mingo-bridge.ts';
+import { type EngineOptions, evaluateVariables } from '../mingo-bridge.ts';
 import type { Storage } from '../storage.ts';
 import { assertValidCollectionName } from '../storage.ts';
 import { type Document, isPlainObject, isTruthy, toNumber } from '../values.ts';
@@ -16,11 +18,19 @@ export interface CommandContext {
   /** The command's `$db`. */
   readonly db: string;
   readonly connectionId: number;
+  /** Lets other connections' commands run; a large batch awaits it between slices. */
+  betweenSlices(): Promise<void>;
+  /** serverStatus's reply (the server's counters). */
+  status(): Document;
 }
 
 /** A reply document, or a reply already encoded as BSON (cursor batches). */
 export type CommandReply = Document | Buffer;
-export type CommandHandler = (command: Document, context: CommandContext) => CommandReply;
+/** A sliced write batch replies through a promise; every other command synchronously. */
+export type CommandHandler = (
+  command: Document,
+  context: CommandContext,
+) => CommandReply | Promise<CommandReply>;
 
 export function commandName(command: Document): string {
   for (const key in command) return key;
@@ -99,12 +109,26 @@ export function optionalBoolean(command: Document, field: string): boolean {
   return isTruthy(command[field]);
 }
 
-/** Options that change how mingo evaluates: collation and `let` variables. */
-export function engineOptions(command: Document): EngineOptions {
+/**
+ * Options that change how mingo evaluates: `let` variables (evaluated once, as MongoDB does:
+ * `{ $literal: '$x' }` is the string '$x', `{ $add: [1, 2] }` is 3). A collation other than the
+ * simple one is refused (collation.ts). `inherited` carries a command-level `let` into its
+ * statements (delete and update filters, update pipelines).
+ */
+export function engineOptions(
+  command: Document,
+  inherited?: Document,
+  where = commandName(command),
+): EngineOptions {
   const options: EngineOptions = {};
-  const collation = optionalDocument(command, 'collation');
-  if (collation) options.collation = collation;
-  const variables = optionalDocument(command, 'let');
+  assertSimpleCollation(optionalDocument(command, 'collation'), where);
+  const variables = inherited ?? commandVariables(command);
   if (variables) options.variables = variables;
   return options;
+}
+
+/** A command's `let`, its values evaluated; undefined without one. */
+export function commandVariables(command: Document): Document | undefined {
+  const variables = optionalDocument(command, 'let');
+  return variables && evaluateVariables(variables);
 }

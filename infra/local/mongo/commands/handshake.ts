@@ -49,6 +49,9 @@ const buildInfo: CommandHandler = () => ({
   ok: 1,
 });
 
+/** The server's counters, including the keys and documents each command examined (server.ts). */
+const serverStatus: CommandHandler = (_command, context) => context.status();
+
 /** Sessions are accepted (lsid is ignored) so ending them is a no-op. */
 const endSessions: CommandHandler = () => ({ ok: 1 });
 
@@ -60,4 +63,5 @@ export const handshakeCommands: Record<string, CommandHandler> = {
   buildInfo,
   buildinfo: buildInfo,
   endSessions,
+  serverStatus,
 };

@@ -18,7 +18,7 @@ export function isKnownCommand(name: string): boolean {
   return COMMANDS.has(name);
 }
 
-export function runCommand(command: Document, context: CommandContext): CommandReply {
+export function runCommand(command: Document, context: CommandContext): CommandReply | Promise<CommandReply> {
   const name = commandName(command);
   const handler = COMMANDS.get(name);
   if (!handler) throw new CommandError(ErrorCodes.CommandNotFound, `no such command: '${name}'`);

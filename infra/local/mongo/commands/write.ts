@@ -2,12 +2,16 @@
  * Write commands: insert, update, delete, findAndModify. Batches follow mongod: an ordered batch
  * stops at its first error, an unordered one records the error and carries on; each error is a
  * `writeErrors` entry `{ index, code, errmsg, ... }` and the command itself still has `ok: 1`.
+ *
+ * A batch runs in slices of about SLICE_MS, other connections' commands being served between
+ * them (mongod likewise lets other operations through during a bulk write). The cut is always
+ * between two statements: each statement (one document's insert, update or delete) is atomic.
  */
 import { ObjectId } from 'bson';
 import type { Collection } from '../collection.ts';
 import { CommandError, ErrorCodes, toCommandError } from '../errors.ts';
 import { type EngineOptions, projectOne, sortDocuments } from '../mingo-bridge.ts';
-import { matchingDocs, matchingEntries } from '../planner.ts';
+import { matchingDocs, matchingEntries, work } from '../planner.ts';
 import {
   buildUpsertDocument,
   parseUpdate,
@@ -28,6 +32,7 @@ import { ProtocolError } from '../wire.ts';
 import {
   type CommandContext,
   type CommandHandler,
+  commandVariables,
   engineOptions,
   optionalBoolean,
   optionalDocument,
@@ -39,6 +44,34 @@ function isOrdered(command: Document): boolean {
   return command.ordered === undefined ? true : optionalBoolean(command, 'ordered');
 }
 
+/** How long a batch runs before letting other connections in. */
+const SLICE_MS = 10;
+
+/**
+ * Drives a batch whose generator yields after each statement: synchronously while it is quick,
+ * then in slices separated by `betweenSlices`. Collections are looked up again after a pause
+ * (another connection may have dropped one meanwhile).
+ */
+function runSliced(batch: Generator<void, Document>, context: CommandContext): Document | Promise<Document> {
+  let sliceStart = performance.now();
+  for (;;) {
+    const step = batch.next();
+    if (step.done) return step.value;
+    if (performance.now() - sliceStart > SLICE_MS) break;
+  }
+  return (async () => {
+    for (;;) {
+      await context.betweenSlices();
+      sliceStart = performance.now();
+      for (;;) {
+        const step = batch.next();
+        if (step.done) return step.value;
+        if (performance.now() - sliceStart > SLICE_MS) break;
+      }
+    }
+  })();
+}
+
 function withWriteErrors(reply: Document, writeErrors: Document[]): Document {
   if (writeErrors.length) reply.writeErrors = writeErrors;
   reply.ok = 1;
@@ -47,11 +80,13 @@ function withWriteErrors(reply: Document, writeErrors: Document[]): Document {
 
 // ---------------------------------------------------------------------------------------------
 
-const insert: CommandHandler = (command, context) => {
+const insert: CommandHandler = (command, context) => runSliced(insertBatch(command, context), context);
+
+function* insertBatch(command: Document, context: CommandContext): Generator<void, Document> {
   const name = targetCollection(command, 'insert');
   const documents = requiredList(command, 'documents');
   const ordered = isOrdered(command);
-  const { collection } = context.storage.ensureCollection(context.db, name);
+  context.storage.ensureCollection(context.db, name);
   let n = 0;
   const writeErrors: Document[] = [];
   for (let index = 0; index < documents.length; index++) {
@@ -62,6 +97,7 @@ const insert: CommandHandler = (command, context) => {
       }
       // Copy on write: the stored document shares nothing with the request (whose buffer may be large).
       const doc = cloneValue(raw);
+      const { collection } = context.storage.ensureCollection(context.db, name);
       collection.insert(Object.hasOwn(doc, '_id') ? withIdFirst(doc) : { _id: new ObjectId(), ...doc });
       n++;
     } catch (error) {
@@ -69,9 +105,10 @@ const insert: CommandHandler = (command, context) => {
       writeErrors.push(toCommandError(error).toWriteError(index));
       if (ordered) break;
     }
+    yield;
   }
   return withWriteErrors({ n }, writeErrors);
-};
+}
 
 // ---------------------------------------------------------------------------------------------
 
@@ -100,7 +137,10 @@ function firstMatch(
   if (!options.collation) {
     const idKey = idEqualityKey(filter);
     if (idKey !== undefined) {
+      // The planner's IDHACK, inlined for bulk upserts: one key, and the document if any.
       const doc = collection.get(idKey);
+      work.keysExamined++;
+      if (doc) work.docsExamined++;
       return doc ? [idKey, doc] : undefined;
     }
   }
@@ -142,6 +182,10 @@ function readUpdateStatement(statement: unknown): {
       'multi update is not supported for replacement-style update',
     );
   }
+  if (statement.sort !== undefined) {
+    // What MongoDB 7.0 (the version this server reports) answers: `sort` arrived in 8.0.
+    throw new CommandError(40415, "BSON field 'update.updates.sort' is an unknown field.");
+  }
   const arrayFilters = statement.arrayFilters;
   if (arrayFilters !== undefined && (!Array.isArray(arrayFilters) || !arrayFilters.every(isPlainObject))) {
     throw new CommandError(ErrorCodes.TypeMismatch, 'arrayFilters must be an array of objects');
@@ -152,7 +196,7 @@ function readUpdateStatement(statement: unknown): {
     multi,
     upsert: optionalBoolean(statement, 'upsert'),
     arrayFilters: arrayFilters as Document[] | undefined,
-    options: engineOptions(statement),
+    options: engineOptions(statement, undefined, 'update statement'),
   };
 }
 
@@ -165,6 +209,7 @@ function executeUpdate(
 ): UpdateOutcome {
   const { filter, spec, multi, upsert, arrayFilters, options } = readUpdateStatement(statement);
   if (variables) options.variables = variables;
+  // Atomic per document: each target is rewritten and swapped in within this synchronous call.
   const collection = context.storage.getCollection(context.db, name);
   let n = 0;
   let nModified = 0;
@@ -177,7 +222,7 @@ function executeUpdate(
     for (const target of targets) {
       if (!target) continue;
       const [idKey, stored] = target;
-      const { doc, modified } = rewriteDocument(stored, spec, arrayFilters, filter);
+      const { doc, modified } = rewriteDocument(stored, spec, arrayFilters, filter, variables);
       n++;
       if (modified) {
         collection.replace(idKey, stored, doc);
@@ -186,18 +231,20 @@ function executeUpdate(
     }
   }
   if (n === 0 && upsert) {
-    const doc = buildUpsertDocument(filter, spec, arrayFilters, templates);
+    const doc = buildUpsertDocument(filter, spec, arrayFilters, templates, variables);
     context.storage.ensureCollection(context.db, name).collection.insert(doc);
     return { n: 1, nModified: 0, upsertedId: doc._id };
   }
   return { n, nModified };
 }
 
-const update: CommandHandler = (command, context) => {
+const update: CommandHandler = (command, context) => runSliced(updateBatch(command, context), context);
+
+function* updateBatch(command: Document, context: CommandContext): Generator<void, Document> {
   const name = targetCollection(command, 'update');
   const statements = requiredList(command, 'updates');
   const ordered = isOrdered(command);
-  const variables = optionalDocument(command, 'let');
+  const variables = commandVariables(command);
   let n = 0;
   let nModified = 0;
   const upserted: Document[] = [];
@@ -214,19 +261,22 @@ const update: CommandHandler = (command, context) => {
       writeErrors.push(toCommandError(error).toWriteError(index));
       if (ordered) break;
     }
+    yield;
   }
   const reply: Document = { n, nModified };
   if (upserted.length) reply.upserted = upserted;
   return withWriteErrors(reply, writeErrors);
-};
+}
 
 // ---------------------------------------------------------------------------------------------
 
-const deleteCommand: CommandHandler = (command, context) => {
+const deleteCommand: CommandHandler = (command, context) => runSliced(deleteBatch(command, context), context);
+
+function* deleteBatch(command: Document, context: CommandContext): Generator<void, Document> {
   const name = targetCollection(command, 'delete');
   const statements = requiredList(command, 'deletes');
   const ordered = isOrdered(command);
-  const collection = context.storage.getCollection(context.db, name);
+  const variables = commandVariables(command);
   let n = 0;
   const writeErrors: Document[] = [];
   for (let index = 0; index < statements.length; index++) {
@@ -245,8 +295,9 @@ const deleteCommand: CommandHandler = (command, context) => {
           `The limit field in delete objects must be 0 or 1. Got ${String(statement.limit)}`,
         );
       }
+      const collection = context.storage.getCollection(context.db, name);
       if (!collection) continue;
-      const options = engineOptions(statement);
+      const options = engineOptions(statement, variables, 'delete statement');
       const targets =
         limit === 1
           ? [firstMatch(collection, statement.q, options, undefined)]
@@ -257,9 +308,10 @@ const deleteCommand: CommandHandler = (command, context) => {
       writeErrors.push(toCommandError(error).toWriteError(index));
       if (ordered) break;
     }
+    yield;
   }
   return withWriteErrors({ n }, writeErrors);
-};
+}
 
 // ---------------------------------------------------------------------------------------------
 
@@ -306,7 +358,7 @@ const findAndModify: CommandHandler = (command, context) => {
   const spec = parseUpdate(command.update);
   if (collection && target) {
     const [idKey, stored] = target;
-    const { doc, modified } = rewriteDocument(stored, spec, arrayFilters, filter);
+    const { doc, modified } = rewriteDocument(stored, spec, arrayFilters, filter, options.variables);
     if (modified) collection.replace(idKey, stored, doc);
     return {
       lastErrorObject: { n: 1, updatedExisting: true },
@@ -315,7 +367,7 @@ const findAndModify: CommandHandler = (command, context) => {
     };
   }
   if (!upsert) return { lastErrorObject: { n: 0, updatedExisting: false }, value: null, ok: 1 };
-  const doc = buildUpsertDocument(filter, spec, arrayFilters);
+  const doc = buildUpsertDocument(filter, spec, arrayFilters, undefined, options.variables);
   context.storage.ensureCollection(context.db, name).collection.insert(doc);
   return {
     lastErrorObject: { n: 1, updatedExisting: false, upserted: doc._id },
