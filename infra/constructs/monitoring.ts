@@ -25,7 +25,13 @@ import { METRICS_NAMESPACE, POWERTOOLS_SERVICE_NAME, type ServiceFunction } from
 
 const PERIOD = Duration.minutes(5);
 
-type ServicePanel = 'importThroughput' | 'importDuration' | 'importFailures' | 'reservations' | 'assignments';
+type ServicePanel =
+  | 'importThroughput'
+  | 'importDuration'
+  | 'importFailures'
+  | 'reservations'
+  | 'assignments'
+  | 'authorizer';
 
 /**
  * Where each service metric of contract §6 is shown and with which statistic. Keyed by MetricName, so a
@@ -42,6 +48,7 @@ const SERVICE_METRIC_PANELS: Record<MetricName, { panel: ServicePanel; statistic
   ReserveShortfall: { panel: 'reservations', statistics: [Stats.SUM] },
   CodesAssigned: { panel: 'assignments', statistics: [Stats.SUM] },
   CodesReleased: { panel: 'assignments', statistics: [Stats.SUM] },
+  AuthorizerFailures: { panel: 'authorizer', statistics: [Stats.SUM] },
 };
 
 /**
@@ -158,7 +165,7 @@ export class Monitoring extends Construct {
     ];
   }
 
-  private serviceWidgets({ importer, importFailureQueue }: MonitoringProps) {
+  private serviceWidgets({ importer, importFailureQueue, functions }: MonitoringProps) {
     const panel = (name: ServicePanel) =>
       (Object.entries(SERVICE_METRIC_PANELS) as [MetricName, (typeof SERVICE_METRIC_PANELS)[MetricName]][])
         .filter(([, placement]) => placement.panel === name)
@@ -199,6 +206,19 @@ export class Monitoring extends Construct {
       new GraphWidget({
         title: 'Assignments and releases',
         left: panel('assignments'),
+        width: 12,
+        height: 6,
+      }),
+      new GraphWidget({
+        title: 'Authorizer: cannot verify (outage) and errors',
+        left: [
+          ...panel('authorizer'),
+          functions.authorizer.function.metricErrors({
+            statistic: Stats.SUM,
+            period: PERIOD,
+            label: 'Authorizer errors',
+          }),
+        ],
         width: 12,
         height: 6,
       }),

@@ -33,6 +33,8 @@ export interface ImportMeta {
   type: CodeType | undefined;
   source: ImportSource;
   batchSize: number;
+  /** The correlation id of the request that started the import (route 1). */
+  correlationId?: string | undefined;
 }
 
 /** What a delivery found when it tried to claim an import. */
@@ -78,6 +80,7 @@ export async function claimImport(
     ...(object.eTag === undefined ? {} : { eTag: object.eTag }),
     ...(object.size === undefined ? {} : { size: object.size }),
     source: meta.source,
+    ...(meta.correlationId === undefined ? {} : { correlationId: meta.correlationId }),
     status: 'running',
     count: zeroCounts(),
     progress: { rows: 0, lines: 0, batches: 0 },

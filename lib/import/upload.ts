@@ -66,6 +66,7 @@ export async function uploadCodes(
     ...(object.eTag === undefined ? {} : { eTag: object.eTag }),
     ...(object.size === undefined ? {} : { size: object.size }),
     source: 'api',
+    ...correlation(),
   };
   await lambdaClient().send(
     new InvokeCommand({
@@ -77,6 +78,12 @@ export async function uploadCodes(
   logger.info('Import handed to the importer', { importId, key: object.key });
   const done = await waitForImport(importId, deadline);
   return done ? { state: 'finished', record: importView(done) } : { state: 'running', campaignId, importId };
+}
+
+/** The request's correlation id, handed on so the import logs under it (contract §6). */
+function correlation(): { correlationId?: string } {
+  const id = logger.getCorrelationId();
+  return typeof id === 'string' && id !== '' ? { correlationId: id } : {};
 }
 
 /**
