@@ -1,7 +1,7 @@
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { type Db, MongoClient } from 'mongodb';
 import { type MongoConfig, mongoConfig } from '../config.ts';
-import { logger } from '../observability.ts';
+import { logger, serviceName } from '../observability.ts';
 
 /**
  * One MongoDB client per container, shared by every invocation. We cache the *connect promise*,
@@ -25,7 +25,8 @@ async function connect(): Promise<MongoClient> {
     // connection budget when many containers run.
     maxPoolSize: config.maxPoolSize,
     serverSelectionTimeoutMS: config.serverSelectionTimeoutMS,
-    appName: 'code-service',
+    // The copy's service name: the cluster's connection list says which copy holds what.
+    appName: serviceName,
   });
   await client.connect();
   return client;
