@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { MongoServerError } from 'mongodb';
 import type { CodeType } from '../codes/model.ts';
 import { withIndexes } from '../mongo/collections.ts';
 import { dbCall } from '../mongo/instrument.ts';
@@ -95,6 +94,8 @@ export async function claimImport(
     await dbCall('imports.claim', () => imports.insertOne(doc));
     return { kind: 'run', doc, resumed: false };
   } catch (error) {
+    // The driver's module is loaded lazily (lib/mongo/client.ts); by now it has been.
+    const { MongoServerError } = await import('mongodb');
     if (!(error instanceof MongoServerError && error.code === DUPLICATE_KEY)) throw error;
   }
   const existing = await findImport(importId);

@@ -1,4 +1,3 @@
-import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { ServiceError } from '../errors.ts';
 import { logger } from '../observability.ts';
 import { bareETag, httpStatusOf, s3Client } from '../s3.ts';
@@ -12,7 +11,9 @@ import type { ImportObject } from './model.ts';
  */
 export async function describeObject(bucket: string, key: string): Promise<ImportObject | undefined> {
   try {
-    const head = await s3Client().send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    const client = await s3Client();
+    const { HeadObjectCommand } = await import('@aws-sdk/client-s3');
+    const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
     return {
       bucket,
       key,
@@ -40,7 +41,9 @@ export async function describeObject(bucket: string, key: string): Promise<Impor
 export async function openObject(object: ImportObject): Promise<AsyncIterable<Uint8Array>> {
   const pinned = object.versionId !== undefined && object.versionId !== 'null';
   try {
-    const response = await s3Client().send(
+    const client = await s3Client();
+    const { GetObjectCommand } = await import('@aws-sdk/client-s3');
+    const response = await client.send(
       new GetObjectCommand({
         Bucket: object.bucket,
         Key: object.key,

@@ -112,7 +112,7 @@ describe('POST /v1/{campaignId}/codes', () => {
         $metadata: { httpStatusCode: status },
         message: 'refused',
       });
-      vi.spyOn(s3Client(), 'send').mockRejectedValueOnce(refusal as never);
+      vi.spyOn(await s3Client(), 'send').mockRejectedValueOnce(refusal as never);
       const warn = vi.spyOn(logger, 'warn');
       const reply = await post('camp', { fileKey: 'codes/camp/tm/refused.csv' });
       expect(reply.status).toBe(400);
