@@ -45,7 +45,8 @@ export const sharedBuildOptions = Object.freeze({
   bundle: true,
   platform: 'node',
   format: 'esm',
-  target: 'node22',
+  // The Lambda runtime (infra/constructs/service-function.ts FUNCTION_RUNTIME): keep in step.
+  target: 'node24',
   minify: true,
   // Linked source maps (index.mjs.map next to the bundle) for NODE_OPTIONS=--enable-source-maps.
   // The sources themselves stay out of the map: stack traces need only the mappings.

@@ -9,7 +9,11 @@ import * as z from 'zod';
  * Values given with `-c` arrive as strings, hence the coercions.
  */
 export const CONTEXT_DEFAULTS = {
-  /** Prefix of stack and function names; change it to deploy a second copy in one account. */
+  /**
+   * The identity of one copy of the service: the prefix of its stack, function, API, dashboard,
+   * alarm and query names, and its Powertools service name (the `service` dimension of its
+   * metrics). Change it to deploy a second copy in one account: the two never mix.
+   */
   servicePrefix: 'code-service',
   /** JWT `iss` the authorizer accepts. The default is a placeholder: every token is rejected. */
   issuer: 'https://auth.example.com/',
@@ -23,6 +27,13 @@ export const CONTEXT_DEFAULTS = {
   mongoDbName: '',
   /** Connections per Lambda container (MONGODB_MAX_POOL_SIZE). */
   mongoMaxPoolSize: 5,
+  /**
+   * The connections the MongoDB cluster accepts from this service (the connection budget). Synth
+   * fails when Σ(reserved concurrency × mongoMaxPoolSize) over the functions that use MongoDB
+   * exceeds it. 1500 = an Atlas M10 (M20: 3000, M30: 3000, M40: 6000); lower it when other
+   * clients share the cluster.
+   */
+  mongoMaxConnections: 1500,
   /** API stage throttling: steady-state requests per second and burst, for the whole stage. */
   throttleRateLimit: 200,
   throttleBurstLimit: 400,
@@ -30,6 +41,15 @@ export const CONTEXT_DEFAULTS = {
   authorizerCacheTtlSeconds: 300,
   /** Memory of the HTTP functions and the authorizer (MB); CPU share grows with it. */
   apiMemoryMb: 512,
+  /**
+   * Reserved concurrency of each HTTP function: at most this many run at once, so each uses at
+   * most apiConcurrency × mongoMaxPoolSize connections (see mongoMaxConnections). 20 serve about
+   * 400 requests/s at 50 ms each, twice the stage's steady rate; excess requests get 429 and
+   * show on the throttles alarm.
+   */
+  apiConcurrency: 20,
+  /** Reserved concurrency of the authorizer (no database; its answers are cached per token). */
+  authorizerConcurrency: 50,
   /**
    * Importer memory (MB). The import benchmark targets a peak RSS of ≤ 256 MB whatever the file
    * size (streaming, 50 000-code batches); 1024 MB leaves 4× headroom and buys the CPU share that
@@ -50,6 +70,10 @@ export const CONTEXT_DEFAULTS = {
   api5xxAlarmPercent: 1,
   /** E-mail address subscribed to the alarm topic; '' = no subscription. */
   alarmEmail: '',
+  /** p99 latency alarm threshold per route (ms, over 5 minutes); the upload route waits longer. */
+  apiLatencyP99AlarmMs: 3000,
+  /** 401/403 answers in 5 minutes that raise the auth-denials alarm (an auth outage's signature). */
+  authDeniedAlarmCount: 100,
 } as const;
 
 export type ContextKey = keyof typeof CONTEXT_DEFAULTS;
@@ -72,10 +96,13 @@ const schema = z.object({
   mongoSecretName: text.regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, 'a Secrets Manager secret name'),
   mongoDbName: text,
   mongoMaxPoolSize: positiveInt.max(100),
+  mongoMaxConnections: positiveInt,
   throttleRateLimit: positiveInt,
   throttleBurstLimit: positiveInt,
   authorizerCacheTtlSeconds: z.coerce.number().int().min(0).max(3600),
   apiMemoryMb: positiveInt.min(128).max(10_240),
+  apiConcurrency: positiveInt,
+  authorizerConcurrency: positiveInt,
   importerMemoryMb: positiveInt.min(128).max(10_240),
   importerConcurrency: positiveInt,
   // API Gateway gives up on an integration after 30 s; the upload function must answer before.
@@ -85,19 +112,24 @@ const schema = z.object({
   }),
   api5xxAlarmPercent: z.coerce.number().positive().max(100),
   alarmEmail: z.union([z.literal(''), z.email()]),
+  apiLatencyP99AlarmMs: positiveInt,
+  authDeniedAlarmCount: positiveInt,
 });
 
 export interface ServiceConfig {
   servicePrefix: string;
   auth: { issuer: string; audience: string; jwksUri: string };
-  mongo: { secretName: string; dbName: string | undefined; maxPoolSize: number };
+  mongo: { secretName: string; dbName: string | undefined; maxPoolSize: number; maxConnections: number };
   throttle: { rateLimit: number; burstLimit: number };
   authorizerCacheTtlSeconds: number;
   apiMemoryMb: number;
+  /** Reserved concurrency per function class (see function-settings.ts). */
+  concurrency: { api: number; authorizer: number };
   importer: { memoryMb: number; concurrency: number; waitMs: number };
   logRetention: RetentionDays;
   api5xxAlarmPercent: number;
   alarmEmail: string | undefined;
+  alarms: { apiLatencyP99Ms: number; authDeniedCount: number };
   /** True while issuer or JWKS URI are still the example.com placeholders (the app warns). */
   placeholderAuth: boolean;
 }
@@ -128,14 +160,17 @@ export function readServiceConfig(node: Node): ServiceConfig {
       secretName: c.mongoSecretName,
       dbName: c.mongoDbName || undefined,
       maxPoolSize: c.mongoMaxPoolSize,
+      maxConnections: c.mongoMaxConnections,
     },
     throttle: { rateLimit: c.throttleRateLimit, burstLimit: c.throttleBurstLimit },
     authorizerCacheTtlSeconds: c.authorizerCacheTtlSeconds,
     apiMemoryMb: c.apiMemoryMb,
+    concurrency: { api: c.apiConcurrency, authorizer: c.authorizerConcurrency },
     importer: { memoryMb: c.importerMemoryMb, concurrency: c.importerConcurrency, waitMs: c.importWaitMs },
     logRetention: c.logRetentionDays as RetentionDays,
     api5xxAlarmPercent: c.api5xxAlarmPercent,
     alarmEmail: c.alarmEmail || undefined,
+    alarms: { apiLatencyP99Ms: c.apiLatencyP99AlarmMs, authDeniedCount: c.authDeniedAlarmCount },
     placeholderAuth: c.issuer === CONTEXT_DEFAULTS.issuer || c.jwksUri === CONTEXT_DEFAULTS.jwksUri,
   };
 }

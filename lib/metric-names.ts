@@ -13,5 +13,7 @@ export const MetricName = {
   ReserveShortfall: 'ReserveShortfall',
   CodesAssigned: 'CodesAssigned',
   CodesReleased: 'CodesReleased',
+  /** The authorizer could not verify at all (JWKS unreachable, unexpected error): an outage. */
+  AuthorizerFailures: 'AuthorizerFailures',
 } as const;
 export type MetricName = (typeof MetricName)[keyof typeof MetricName];

@@ -14,18 +14,31 @@ import {
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
-import { QueryDefinition, QueryString } from 'aws-cdk-lib/aws-logs';
+import {
+  FilterPattern,
+  type ILogGroup,
+  MetricFilter,
+  QueryDefinition,
+  QueryString,
+} from 'aws-cdk-lib/aws-logs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { MetricName } from '../../lib/metric-names.ts';
 import { type FunctionId, type Route, routeKey } from '../routes.ts';
-import { METRICS_NAMESPACE, POWERTOOLS_SERVICE_NAME, type ServiceFunction } from './service-function.ts';
+import { FUNCTION_SETTINGS, kebabCase } from '../stacks/function-settings.ts';
+import { METRICS_NAMESPACE, type ServiceFunction } from './service-function.ts';
 
 const PERIOD = Duration.minutes(5);
 
-type ServicePanel = 'importThroughput' | 'importDuration' | 'importFailures' | 'reservations' | 'assignments';
+type ServicePanel =
+  | 'importThroughput'
+  | 'importDuration'
+  | 'importFailures'
+  | 'reservations'
+  | 'assignments'
+  | 'authorizer';
 
 /**
  * Where each service metric of contract §6 is shown and with which statistic. Keyed by MetricName, so a
@@ -42,18 +55,30 @@ const SERVICE_METRIC_PANELS: Record<MetricName, { panel: ServicePanel; statistic
   ReserveShortfall: { panel: 'reservations', statistics: [Stats.SUM] },
   CodesAssigned: { panel: 'assignments', statistics: [Stats.SUM] },
   CodesReleased: { panel: 'assignments', statistics: [Stats.SUM] },
+  AuthorizerFailures: { panel: 'authorizer', statistics: [Stats.SUM] },
 };
 
 /**
- * A metric the functions emit through Powertools (EMF). Powertools adds exactly one dimension,
- * `service` = POWERTOOLS_SERVICE_NAME, to every metric (no campaign dimension, contract §6); the
- * dashboard must ask for that same dimension set or CloudWatch shows nothing.
+ * 401/403 answers of the API, counted from the access log (API Gateway's metrics only know 4xx):
+ * a spike is the signature of an auth outage (JWKS gone, issuer keys rotated, clock skew).
  */
-export function serviceMetric(name: MetricName, statistic: string = Stats.SUM): Metric {
+export const AUTH_DENIED_METRIC = 'ApiAuthDenied';
+
+/**
+ * A metric the functions emit through Powertools (EMF). Powertools adds exactly one dimension,
+ * `service` = POWERTOOLS_SERVICE_NAME = the copy's servicePrefix, to every metric (no campaign
+ * dimension, contract §6); the dashboard and alarms must ask for that same dimension set or
+ * CloudWatch shows nothing — and a second copy's metrics stay apart.
+ */
+export function serviceMetric(
+  name: MetricName | typeof AUTH_DENIED_METRIC,
+  service: string,
+  statistic: string = Stats.SUM,
+): Metric {
   return new Metric({
     namespace: METRICS_NAMESPACE,
     metricName: name,
-    dimensionsMap: { service: POWERTOOLS_SERVICE_NAME },
+    dimensionsMap: { service },
     statistic,
     period: PERIOD,
     // Sums keep CloudWatch's default label (the metric name); a label would also force alarms on
@@ -70,8 +95,49 @@ export interface MonitoringProps {
   functions: Record<FunctionId, ServiceFunction>;
   importer: IFunction;
   importFailureQueue: IQueue;
+  /** The API stage's access log group (JSON lines, see access-log.ts). */
+  accessLogs: ILogGroup;
   api5xxAlarmPercent: number;
   alarmEmail: string | undefined;
+  /** p99 latency alarm threshold per route (ms). */
+  apiLatencyP99Ms: number;
+  /** How long the upload route waits for its import: its latency threshold is above it. */
+  importWaitMs: number;
+  /** 401/403 answers per 5 minutes that raise the auth-denials alarm. */
+  authDeniedCount: number;
+}
+
+/** `GET /v1/{campaignId}/reserve` → `get-v1-campaignid-reserve`, for alarm names and ids. */
+const routeSlug = (route: Route): string =>
+  `${route.method} ${route.path}`
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
+const pascalCase = (slug: string): string =>
+  slug.replace(/(^|-)([a-z0-9])/g, (_, __, c: string) => c.toUpperCase());
+
+/** Route-level metrics (detailed metrics on the stage) carry ApiId, Stage, Resource and Method. */
+function apiRouteMetric(
+  { httpApi, stage }: Pick<MonitoringProps, 'httpApi' | 'stage'>,
+  metricName: string,
+  route: Route,
+  statistic: string,
+  /** Dashboards label each line; an alarm's metric has none (a label forces metric math). */
+  labelled = true,
+): Metric {
+  return new Metric({
+    namespace: 'AWS/ApiGateway',
+    metricName,
+    dimensionsMap: {
+      ApiId: httpApi.apiId,
+      Stage: stage.stageName,
+      Resource: route.path,
+      Method: route.method,
+    },
+    statistic,
+    period: PERIOD,
+    label: labelled ? routeKey(route) : undefined,
+  });
 }
 
 /** The dashboard, the alarms (to an SNS topic) and the saved Logs Insights queries of contract §6. */
@@ -83,7 +149,20 @@ export class Monitoring extends Construct {
   constructor(scope: Construct, id: string, props: MonitoringProps) {
     super(scope, id);
 
-    this.alarmTopic = new Topic(this, 'AlarmTopic', { displayName: `${props.servicePrefix} alarms` });
+    this.alarmTopic = new Topic(this, 'AlarmTopic', {
+      displayName: `${props.servicePrefix} alarms`,
+      // Publishers (CloudWatch alarms, subscribers' confirmations) must use TLS.
+      enforceSSL: true,
+    });
+    new MetricFilter(this, 'AuthDeniedFilter', {
+      logGroup: props.accessLogs,
+      filterPattern: FilterPattern.literal('{ ($.status = 401) || ($.status = 403) }'),
+      metricNamespace: METRICS_NAMESPACE,
+      metricName: AUTH_DENIED_METRIC,
+      metricValue: '1',
+      // The access log line carries `service` (the servicePrefix): the same dimension as EMF.
+      dimensions: { service: '$.service' },
+    });
     if (props.alarmEmail) this.alarmTopic.addSubscription(new EmailSubscription(props.alarmEmail));
     this.alarms = this.buildAlarms(props);
     const action = new SnsAction(this.alarmTopic);
@@ -106,22 +185,10 @@ export class Monitoring extends Construct {
     this.buildQueries(props);
   }
 
-  private apiWidgets({ httpApi, stage, routes }: MonitoringProps) {
-    // Route-level metrics (detailed metrics on the stage) carry ApiId, Stage, Resource and Method.
+  private apiWidgets(props: MonitoringProps) {
+    const { routes } = props;
     const routeMetric = (metricName: string, route: Route, statistic: string) =>
-      new Metric({
-        namespace: 'AWS/ApiGateway',
-        metricName,
-        dimensionsMap: {
-          ApiId: httpApi.apiId,
-          Stage: stage.stageName,
-          Resource: route.path,
-          Method: route.method,
-        },
-        statistic,
-        period: PERIOD,
-        label: routeKey(route),
-      });
+      apiRouteMetric(props, metricName, route, statistic);
     const perRoute = (title: string, metricName: string, statistic: string, width = 8) =>
       new GraphWidget({
         title,
@@ -158,12 +225,12 @@ export class Monitoring extends Construct {
     ];
   }
 
-  private serviceWidgets({ importer, importFailureQueue }: MonitoringProps) {
+  private serviceWidgets({ importer, importFailureQueue, functions, servicePrefix }: MonitoringProps) {
     const panel = (name: ServicePanel) =>
       (Object.entries(SERVICE_METRIC_PANELS) as [MetricName, (typeof SERVICE_METRIC_PANELS)[MetricName]][])
         .filter(([, placement]) => placement.panel === name)
         .flatMap(([metricName, placement]) =>
-          placement.statistics.map((statistic) => serviceMetric(metricName, statistic)),
+          placement.statistics.map((statistic) => serviceMetric(metricName, servicePrefix, statistic)),
         );
     return [
       new TextWidget({ markdown: '## Imports and codes', width: 24, height: 1 }),
@@ -202,20 +269,29 @@ export class Monitoring extends Construct {
         width: 12,
         height: 6,
       }),
+      new GraphWidget({
+        title: 'Authorizer: cannot verify (outage) and errors',
+        left: [
+          ...panel('authorizer'),
+          functions.authorizer.function.metricErrors({
+            statistic: Stats.SUM,
+            period: PERIOD,
+            label: 'Authorizer errors',
+          }),
+        ],
+        right: [serviceMetric(AUTH_DENIED_METRIC, servicePrefix).with({ label: '401/403 answers' })],
+        width: 12,
+        height: 6,
+      }),
     ];
   }
 
-  private buildAlarms({
-    servicePrefix,
-    stage,
-    importer,
-    importFailureQueue,
-    api5xxAlarmPercent,
-  }: MonitoringProps) {
+  private buildAlarms(props: MonitoringProps) {
+    const { servicePrefix, stage, importer, importFailureQueue, api5xxAlarmPercent } = props;
     const importFailed = new Alarm(this, 'ImportFailedAlarm', {
       alarmName: `${servicePrefix}-import-failed`,
       alarmDescription: 'An import failed (ImportFailed metric). Lambda retries it; see the imports record.',
-      metric: serviceMetric(MetricName.ImportFailed),
+      metric: serviceMetric(MetricName.ImportFailed, servicePrefix),
       threshold: 1,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,
@@ -263,7 +339,96 @@ export class Monitoring extends Construct {
       datapointsToAlarm: 2,
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
-    return [importFailed, importerErrors, failureQueue, api5xxRate];
+    return [importFailed, importerErrors, failureQueue, api5xxRate, ...this.operationsAlarms(props)];
+  }
+
+  /**
+   * The alarms that tell on-call the service is failing its callers, derived from the function
+   * table and the route table, so a function or route added there is covered without a line here.
+   */
+  private operationsAlarms(props: MonitoringProps): Alarm[] {
+    const { servicePrefix, functions, routes } = props;
+    const atLeastOnce = {
+      threshold: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    };
+    const alarms: Alarm[] = [];
+    const all = Object.entries(functions) as [FunctionId, ServiceFunction][];
+    // Any throttle means requests were refused (429 at the API) or imports delayed: the reserved
+    // concurrency (the MongoDB connection budget) is too small for the load.
+    for (const [functionId, { function: fn }] of all) {
+      const name = kebabCase(functionId);
+      alarms.push(
+        new Alarm(this, `${pascalCase(name)}ThrottlesAlarm`, {
+          alarmName: `${servicePrefix}-${name}-throttles`,
+          alarmDescription: `${functionId} was throttled: it ran at its reserved concurrency and refused work.`,
+          metric: fn.metricThrottles({ statistic: Stats.SUM, period: PERIOD }),
+          ...atLeastOnce,
+        }),
+      );
+    }
+    // The HTTP functions: any error is a 500 some caller got (rejections are answers, not errors).
+    const httpFunctions = [...new Set(routes.map((route) => route.function))];
+    for (const functionId of httpFunctions) {
+      const name = kebabCase(functionId);
+      alarms.push(
+        new Alarm(this, `${pascalCase(name)}ErrorsAlarm`, {
+          alarmName: `${servicePrefix}-${name}-errors`,
+          alarmDescription: `${functionId} failed (500, timeout or crash); see the errors-by-operation query.`,
+          metric: functions[functionId].function.metricErrors({ statistic: Stats.SUM, period: PERIOD }),
+          ...atLeastOnce,
+        }),
+      );
+    }
+    alarms.push(
+      new Alarm(this, 'AuthorizerErrorsAlarm', {
+        alarmName: `${servicePrefix}-authorizer-errors`,
+        alarmDescription:
+          'The authorizer failed: callers get 500. It throws only when it cannot verify at all.',
+        metric: functions.authorizer.function.metricErrors({ statistic: Stats.SUM, period: PERIOD }),
+        ...atLeastOnce,
+      }),
+      new Alarm(this, 'AuthorizerFailuresAlarm', {
+        alarmName: `${servicePrefix}-authorizer-failures`,
+        alarmDescription:
+          'The authorizer cannot verify tokens (JWKS unreachable or unreadable, unexpected error): an auth outage.',
+        metric: serviceMetric(MetricName.AuthorizerFailures, servicePrefix),
+        ...atLeastOnce,
+      }),
+      new Alarm(this, 'AuthDeniedAlarm', {
+        alarmName: `${servicePrefix}-auth-denied-spike`,
+        alarmDescription: `More than ${props.authDeniedCount} answers of 401/403 in 5 minutes: tokens are refused en masse (issuer keys, clock, misconfiguration).`,
+        metric: serviceMetric(AUTH_DENIED_METRIC, servicePrefix),
+        threshold: props.authDeniedCount,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+    );
+    // p99 latency per route. A function that hands work to the importer (upload) waits for it up to
+    // importWaitMs by design: its routes' threshold sits above that wait.
+    for (const route of routes) {
+      const slug = routeSlug(route);
+      const waitsForImport = FUNCTION_SETTINGS[route.function].needs.includes('importer');
+      const threshold = waitsForImport
+        ? Math.max(props.apiLatencyP99Ms, props.importWaitMs + 2000)
+        : props.apiLatencyP99Ms;
+      alarms.push(
+        new Alarm(this, `${pascalCase(slug)}LatencyAlarm`, {
+          alarmName: `${servicePrefix}-latency-p99-${slug}`,
+          alarmDescription: `p99 latency of ${routeKey(route)} above ${threshold} ms in 2 of 3 periods of 5 minutes.`,
+          metric: apiRouteMetric(props, 'Latency', route, Stats.percentile(99), false),
+          threshold,
+          comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+          evaluationPeriods: 3,
+          datapointsToAlarm: 2,
+          treatMissingData: TreatMissingData.NOT_BREACHING,
+        }),
+      );
+    }
+    return alarms;
   }
 
   /** Saved CloudWatch Logs Insights queries over every function's log group. */

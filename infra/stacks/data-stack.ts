@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
@@ -15,12 +15,31 @@ export interface DataStackProps extends StackProps {
  * which is created outside CDK so the connection string never appears in a template.
  */
 export class DataStack extends Stack {
+  /** Output ids the service stack reads the bucket from. */
+  static readonly CODES_BUCKET_NAME_OUTPUT = 'CodesBucketName';
+  static readonly CODES_BUCKET_ARN_OUTPUT = 'CodesBucketArn';
+
   readonly codesBucket: Bucket;
+  readonly accessLogsBucket: Bucket;
   readonly importFailureQueue: Queue;
   readonly mongoSecret: ISecret;
 
   constructor(scope: Construct, id: string, props: DataStackProps) {
     super(scope, id, props);
+
+    // S3 server access logs of the codes bucket: who read or wrote which code file, and when.
+    this.accessLogsBucket = new Bucket(this, 'CodesAccessLogsBucket', {
+      encryption: BucketEncryption.S3_MANAGED,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      enforceSSL: true,
+      lifecycleRules: [{ id: 'expire-access-logs', expiration: Duration.days(365) }],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(this.accessLogsBucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason: 'This bucket holds the codes bucket access logs; logging its own access would loop.',
+    });
 
     // Versioned: the importer reads exactly the object version an S3 event announced, even when the
     // same key is uploaded again before the import runs; every upload of a key gets its own import
@@ -38,6 +57,8 @@ export class DataStack extends Stack {
       ],
       // Codes are customer data: deleting the stack must not delete them.
       removalPolicy: RemovalPolicy.RETAIN,
+      serverAccessLogsBucket: this.accessLogsBucket,
+      serverAccessLogsPrefix: 'codes-bucket/',
     });
 
     // Imports that failed every asynchronous retry land here (the importer's on-failure destination).
@@ -46,10 +67,15 @@ export class DataStack extends Stack {
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
+    Validations.of(this.importFailureQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: "This queue is itself the importer's dead-letter queue (its on-failure destination).",
+    });
 
     this.mongoSecret = Secret.fromSecretNameV2(this, 'MongoUriSecret', props.mongoSecretName);
 
-    new CfnOutput(this, 'CodesBucketName', {
+    new CfnOutput(this, DataStack.CODES_BUCKET_ARN_OUTPUT, { value: this.codesBucket.bucketArn });
+    new CfnOutput(this, DataStack.CODES_BUCKET_NAME_OUTPUT, {
       value: this.codesBucket.bucketName,
       description: 'Upload code files to s3://<this bucket>/codes/<campaignId>/<tm|external>/<name>.csv',
     });

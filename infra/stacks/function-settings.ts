@@ -1,5 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
-import type { FunctionId } from '../routes.ts';
+import { ContextError, type ServiceConfig } from '../config.ts';
+import { FUNCTIONS, type FunctionId } from '../routes.ts';
 
 /**
  * What a function needs from the cloud. Each need is one binding (infra/constructs/bindings.ts)
@@ -22,6 +23,12 @@ export interface FunctionSettings {
   timeout: Duration;
   /** 'api' = the apiMemoryMb context value, 'importer' = importerMemoryMb. */
   memory: 'api' | 'importer';
+  /**
+   * Reserved concurrency: 'api' (the default) = apiConcurrency, 'authorizer' =
+   * authorizerConcurrency, 'importer' = importerConcurrency. Every function has one, so the
+   * service's MongoDB connections are bounded (see checkConnectionBudget).
+   */
+  concurrency?: 'api' | 'authorizer' | 'importer';
 }
 
 // API Gateway drops an integration after 30 s; HTTP functions stop just before so the client gets
@@ -34,7 +41,7 @@ const API_TIMEOUT = Duration.seconds(29);
  */
 export const FUNCTION_SETTINGS: Record<FunctionId, FunctionSettings> = {
   // HTTP API Lambda authorizers may run for at most 10 s.
-  authorizer: { needs: ['auth'], timeout: Duration.seconds(10), memory: 'api' },
+  authorizer: { needs: ['auth'], timeout: Duration.seconds(10), memory: 'api', concurrency: 'authorizer' },
   heartbeat: { needs: ['mongo'], timeout: Duration.seconds(10), memory: 'api' },
   upload: {
     needs: ['mongo', 'codesBucket', 'codesListing', 'importer'],
@@ -52,8 +59,57 @@ export const FUNCTION_SETTINGS: Record<FunctionId, FunctionSettings> = {
   // Builds the document from the route table in memory: no cloud resource at all.
   openapi: { needs: [], timeout: Duration.seconds(10), memory: 'api' },
   // Lambda's maximum: a very large file streams for minutes; progress is saved as it goes.
-  importS3: { needs: ['mongo', 'codesBucket'], timeout: Duration.minutes(15), memory: 'importer' },
+  importS3: {
+    needs: ['mongo', 'codesBucket'],
+    timeout: Duration.minutes(15),
+    memory: 'importer',
+    concurrency: 'importer',
+  },
 };
+
+const functionIds = () => Object.keys(FUNCTIONS) as FunctionId[];
+
+/** A function's reserved concurrency, from CDK context. */
+export function reservedConcurrency(functionId: FunctionId, config: ServiceConfig): number {
+  switch (FUNCTION_SETTINGS[functionId].concurrency ?? 'api') {
+    case 'authorizer':
+      return config.concurrency.authorizer;
+    case 'importer':
+      return config.importer.concurrency;
+    default:
+      return config.concurrency.api;
+  }
+}
+
+/** The most MongoDB connections each function that uses MongoDB can open at once. */
+export function mongoConnections(config: ServiceConfig): Partial<Record<FunctionId, number>> {
+  return Object.fromEntries(
+    functionIds()
+      .filter((functionId) => FUNCTION_SETTINGS[functionId].needs.includes('mongo'))
+      .map((functionId) => [functionId, reservedConcurrency(functionId, config) * config.mongo.maxPoolSize]),
+  );
+}
+
+/**
+ * The connection budget: every container of a function may hold a full pool, so the service can
+ * open Σ(reserved concurrency × mongoMaxPoolSize) connections. Beyond the cluster's limit, new
+ * connections are refused exactly when the load is highest — so synth refuses that configuration.
+ */
+export function checkConnectionBudget(config: ServiceConfig): void {
+  const byFunction = mongoConnections(config);
+  const total = Object.values(byFunction).reduce((sum, n) => sum + (n ?? 0), 0);
+  if (total <= config.mongo.maxConnections) return;
+  const lines = Object.entries(byFunction).map(
+    ([functionId, n]) =>
+      `${functionId}: ${reservedConcurrency(functionId as FunctionId, config)} × ${config.mongo.maxPoolSize} = ${n}`,
+  );
+  throw new ContextError(
+    `MongoDB connection budget exceeded: the functions can open ${total} connections, ` +
+      `more than mongoMaxConnections = ${config.mongo.maxConnections}.\n  ${lines.join('\n  ')}\n` +
+      'Lower -c apiConcurrency / -c importerConcurrency / -c mongoMaxPoolSize, or raise ' +
+      '-c mongoMaxConnections to what the cluster accepts.',
+  );
+}
 
 /** `getImport` → `get-import`: function names and construct ids read like the entry files. */
 export const kebabCase = (id: string): string => id.replace(/[A-Z0-9]+/g, (m) => `-${m.toLowerCase()}`);

@@ -1,21 +1,24 @@
-import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import {
   HttpApi,
   HttpMethod,
   HttpNoneAuthorizer,
   HttpStage,
   type IHttpRouteAuthorizer,
+  LogGroupLogDestination,
 } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Bucket, EventType } from 'aws-cdk-lib/aws-s3';
 import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { ServiceConfig } from '../config.ts';
+import { accessLogFormat } from '../constructs/access-log.ts';
 import {
   authBinding,
   type Binding,
@@ -34,7 +37,13 @@ import {
   ROUTES,
   routeKey,
 } from '../routes.ts';
-import { FUNCTION_SETTINGS, kebabCase, type Need } from './function-settings.ts';
+import {
+  checkConnectionBudget,
+  FUNCTION_SETTINGS,
+  kebabCase,
+  type Need,
+  reservedConcurrency,
+} from './function-settings.ts';
 
 export interface ServiceStackProps extends StackProps {
   config: ServiceConfig;
@@ -53,10 +62,13 @@ export class ServiceStack extends Stack {
   readonly functions: Record<FunctionId, NodejsFunction>;
   readonly httpApi: HttpApi;
   readonly stage: HttpStage;
+  readonly accessLogs: LogGroup;
 
   constructor(scope: Construct, id: string, props: ServiceStackProps) {
     super(scope, id, props);
     const { config } = props;
+    // Before anything is built: a configuration that could exhaust the cluster fails synth.
+    checkConnectionBudget(config);
 
     // Imported rather than passed as the data stack's Bucket: the notification then lives in this
     // stack (as a custom resource) and the data stack never references the importer, so no cycle.
@@ -70,11 +82,11 @@ export class ServiceStack extends Stack {
         entry: FUNCTIONS[functionId].entry,
         description: FUNCTIONS[functionId].description,
         functionName: `${config.servicePrefix}-${kebabCase(functionId)}`,
+        serviceName: config.servicePrefix,
         memorySize: settings.memory === 'importer' ? config.importer.memoryMb : config.apiMemoryMb,
         timeout: settings.timeout,
         logRetention: config.logRetention,
-        reservedConcurrentExecutions:
-          functionId === IMPORTER_FUNCTION ? config.importer.concurrency : undefined,
+        reservedConcurrentExecutions: reservedConcurrency(functionId, config),
       });
     }
     this.functions = Object.fromEntries(
@@ -101,6 +113,16 @@ export class ServiceStack extends Stack {
       prefix: IMPORT_TRIGGER.prefix,
       suffix: IMPORT_TRIGGER.suffix,
     });
+    // The notification is a custom resource whose handler CDK creates (one per stack) with the
+    // managed basic execution role; CDK offers no way to give it another.
+    for (const child of this.node.children) {
+      if (child.node.id.startsWith('BucketNotificationsHandler')) {
+        Validations.of(child).acknowledge({
+          id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+          reason: "CDK's own S3 notifications handler (deploy-time only); its role cannot be replaced.",
+        });
+      }
+    }
     // S3 and the upload route invoke the importer asynchronously: Lambda retries a failed import
     // twice (the importer resumes it idempotently), then parks the event in the failure queue.
     importer.configureAsyncInvoke({
@@ -109,7 +131,13 @@ export class ServiceStack extends Stack {
       onFailure: new SqsDestination(props.importFailureQueue),
     });
 
-    const api = this.buildApi(config);
+    // The stage's access log (one JSON line per request), in its own log group.
+    this.accessLogs = new LogGroup(this, 'ApiAccessLogs', {
+      retention: config.logRetention,
+      // Like the functions' logs: kept after a teardown for incident review, until they expire.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const api = this.buildApi(config, this.accessLogs);
     this.httpApi = api.httpApi;
     this.stage = api.stage;
 
@@ -121,8 +149,13 @@ export class ServiceStack extends Stack {
       functions: built,
       importer,
       importFailureQueue: props.importFailureQueue,
+      accessLogs: this.accessLogs,
       api5xxAlarmPercent: config.api5xxAlarmPercent,
       alarmEmail: config.alarmEmail,
+      apiLatencyP99Ms: config.alarms.apiLatencyP99Ms,
+      // The upload route waits for its import up to importWaitMs by design.
+      importWaitMs: config.importer.waitMs,
+      authDeniedCount: config.alarms.authDeniedCount,
     });
 
     new CfnOutput(this, 'ApiUrl', { value: this.stage.url, description: 'Base URL of the HTTP API' });
@@ -131,7 +164,7 @@ export class ServiceStack extends Stack {
     new CfnOutput(this, 'AlarmTopicArn', { value: monitoring.alarmTopic.topicArn });
   }
 
-  private buildApi(config: ServiceConfig): { httpApi: HttpApi; stage: HttpStage } {
+  private buildApi(config: ServiceConfig, accessLogs: LogGroup): { httpApi: HttpApi; stage: HttpStage } {
     const httpApi = new HttpApi(this, 'HttpApi', {
       apiName: `${config.servicePrefix}-api`,
       description: 'Code service HTTP API (contract §4)',
@@ -145,6 +178,10 @@ export class ServiceStack extends Stack {
       throttle: { rateLimit: config.throttle.rateLimit, burstLimit: config.throttle.burstLimit },
       // Route-level Count/4xx/5xx/Latency metrics for the dashboard.
       detailedMetricsEnabled: true,
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(accessLogs),
+        format: accessLogFormat(config.servicePrefix),
+      },
     });
 
     const authorizer = new HttpLambdaAuthorizer('JwtAuthorizer', this.functions.authorizer, {
@@ -171,12 +208,20 @@ export class ServiceStack extends Stack {
         integrations.set(route.function, integration);
       }
       const routeAuthorizer: IHttpRouteAuthorizer = route.authorized ? authorizer : noAuth;
-      httpApi.addRoutes({
+      const added = httpApi.addRoutes({
         path: route.path,
         methods: [HttpMethod[route.method]],
         integration,
         authorizer: routeAuthorizer,
       });
+      if (!route.authorized) {
+        for (const publicRoute of added) {
+          Validations.of(publicRoute).acknowledge({
+            id: 'AwsSolutions-APIG4',
+            reason: `${routeKey(route)} is public by design (contract §3, §4): it reveals no data.`,
+          });
+        }
+      }
     }
     return { httpApi, stage };
   }

@@ -1,12 +1,25 @@
 import { JwtVerifier } from 'aws-jwt-verify';
+import { JwtInvalidClaimError, JwtInvalidSignatureAlgorithmError } from 'aws-jwt-verify/error';
 import { authConfig } from '../config.ts';
 import { lazy } from '../lazy.ts';
 
 /**
+ * Clock skew tolerated between the token issuer and Lambda when checking `exp` and `nbf`: a token
+ * is still accepted up to this many seconds after its `exp`, and from this many seconds before its
+ * `nbf`. Both clocks are NTP-synchronised; a few seconds cover an issuer that stamps `nbf = now`.
+ */
+export const CLOCK_SKEW_SECONDS = 5;
+
+/** A correctly signed token without `exp` would be valid forever: contract §3 makes it invalid. */
+export class JwtWithoutExpiryError extends JwtInvalidClaimError {}
+
+/**
  * The JWT verifier, built once per container from config on first use. It fetches the JWKS from
- * `jwksUri` on first use and caches it; `exp` and `nbf` are checked by aws-jwt-verify itself. Tokens
- * must be RS256: anything else (`none`, HS256 signed with the public key, EC) is refused before the
- * signature is even looked at. Pre-load a JWKS for offline checks with `jwtVerifier().cacheJwks(jwks)`.
+ * `jwksUri` on first use and caches it; `exp` and `nbf` are checked by aws-jwt-verify itself
+ * (with CLOCK_SKEW_SECONDS of grace), which checks `exp` only when present — so its presence is
+ * checked here. Tokens must be RS256: anything else (`none`, HS256 signed with the public key, EC)
+ * is refused. Pre-load a JWKS for offline checks with `jwtVerifier().cacheJwks(jwks)`.
+ * Every rejection of a token is an aws-jwt-verify error class (see lib/auth/authorize.ts).
  */
 export const jwtVerifier = lazy(() => {
   const config = authConfig();
@@ -14,8 +27,14 @@ export const jwtVerifier = lazy(() => {
     issuer: config.issuer,
     audience: config.audience,
     jwksUri: config.jwksUri,
-    customJwtCheck: ({ header }) => {
-      if (header.alg !== 'RS256') throw new Error(`Unsupported JWT algorithm: ${String(header.alg)}`);
+    graceSeconds: CLOCK_SKEW_SECONDS,
+    customJwtCheck: ({ header, payload }) => {
+      if (header.alg !== 'RS256') {
+        throw new JwtInvalidSignatureAlgorithmError('Unsupported JWT algorithm', header.alg, 'RS256');
+      }
+      if (payload.exp === undefined) {
+        throw new JwtWithoutExpiryError('Token has no exp claim', undefined, 'a number');
+      }
     },
   });
 });

@@ -18,6 +18,13 @@ export async function countCodes(caller: Caller, input: CountInput, now = new Da
   const type = parseRequiredType(input.type);
   const status = parseOptionalStatus(input.status);
   const statuses = status === undefined ? CODE_STATUSES : [status];
-  const counts = await Promise.all(statuses.map((s) => countByStatus({ campaignId, type }, s, now)));
-  return Object.fromEntries(statuses.map((s, i) => [s, counts[i]]));
+  // allSettled, not all: when one count fails, the others still run, and must finish before this
+  // invocation answers — else they would run on into the next invocation of the container and log
+  // under its request and correlation ids.
+  const settled = await Promise.allSettled(statuses.map((s) => countByStatus({ campaignId, type }, s, now)));
+  const failed = settled.find((outcome) => outcome.status === 'rejected');
+  if (failed) throw failed.reason;
+  return Object.fromEntries(
+    statuses.map((s, i) => [s, (settled[i] as PromiseFulfilledResult<number>).value]),
+  );
 }

@@ -30,6 +30,9 @@ export interface PoolScope {
 export const RESERVATION_TTL_MS = 24 * 60 * 60 * 1000;
 
 export const MAX_CODE_LENGTH = 256;
+
+/** A control character (C0, DEL, C1): refused in codes (contract §5) and in file keys. */
+export const CONTROL_CHARACTER = /\p{Cc}/u;
 export const MAX_CODES_PER_REQUEST = 50_000;
 
 /** What assign and release answer: codes asked about, and codes actually changed. */

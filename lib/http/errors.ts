@@ -37,23 +37,45 @@ function middyErrorCode(error: HttpLikeError): { status: number; code: string } 
   return { status: error.statusCode, code: 'badRequest' };
 }
 
+/** A rejection as middy's error handler answers it, with what the log needs to explain it. */
+interface Rejection extends Error {
+  statusCode: number;
+  /** The contract error code of the body. */
+  contractCode: string;
+  /** The body's human message: why the request was rejected. */
+  reason: string;
+}
+
+function rejection(status: number, code: string, reason: string): Rejection {
+  return Object.assign(createError(status, body(code, reason), { expose: true }), {
+    contractCode: code,
+    reason,
+  }) as Rejection;
+}
+
 export function toHttpError(error: unknown): unknown {
-  if (isServiceError(error)) {
-    return createError(STATUS_BY_KIND[error.kind], body(error.code, error.message), { expose: true });
-  }
+  if (isServiceError(error)) return rejection(STATUS_BY_KIND[error.kind], error.code, error.message);
   const mapped = middyErrorCode(error as HttpLikeError);
   if (mapped) {
-    const message =
+    const reason =
       mapped.code === 'invalidJson' ? 'Request body is not valid JSON' : String((error as Error).message);
-    return createError(mapped.status, body(mapped.code, message), { expose: true });
+    return rejection(mapped.status, mapped.code, reason);
   }
   return error; // anything else is a 500 with the generic body
 }
 
-function logError(error: { statusCode?: number; message?: string }): void {
-  if ((error.statusCode ?? 500) >= 500) logger.error('Request failed', { error });
-  // A rejection's cause can hold the whole request body (up to 50 000 codes): status and message only.
-  else logger.info('Request rejected', { statusCode: error.statusCode, message: error.message });
+function logError(error: Partial<Rejection>): void {
+  if ((error.statusCode ?? 500) >= 500) {
+    logger.error('Request failed', { error });
+    return;
+  }
+  // Status, contract code and reason only: a rejection's cause can hold the whole request body
+  // (up to 50 000 codes). `message` is a key Powertools reserves for the log line's own text.
+  logger.info('Request rejected', {
+    statusCode: error.statusCode,
+    code: error.contractCode,
+    reason: error.reason,
+  });
 }
 
 /**

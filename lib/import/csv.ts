@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { type CsvError, type Options, type Parser, parse } from 'csv-parse';
-import { MAX_CODE_LENGTH } from '../codes/model.ts';
+import { CONTROL_CHARACTER, MAX_CODE_LENGTH } from '../codes/model.ts';
 import { ImportFailure } from './failure.ts';
 import type { RejectedRow } from './model.ts';
 
@@ -22,7 +22,6 @@ export interface CodeRowSink {
   skip(): void;
 }
 
-const CONTROL_CHARACTER = /\p{Cc}/u;
 /** A reject keeps this much of the offending value: enough to find it, not a whole swallowed file. */
 const SAMPLE_VALUE_LENGTH = 300;
 /**

@@ -73,8 +73,8 @@ export class ImportsFailedError extends Error {
 async function jobsOf(event: unknown): Promise<ImportJob[]> {
   const request = importRequestSchema.safeParse(event);
   if (request.success) {
-    const { kind: _kind, source, ...object } = request.data;
-    return [{ object, source }];
+    const { kind: _kind, source, correlationId, ...object } = request.data;
+    return [{ object, source, ...(correlationId === undefined ? {} : { correlationId }) }];
   }
   const s3Event = s3EventSchema.safeParse(event);
   if (s3Event.success) {

@@ -1,6 +1,6 @@
 import { MongoError } from 'mongodb';
 import { importConfig } from '../config.ts';
-import { logger, MetricName, MetricUnit, metrics } from '../observability.ts';
+import { logger, MetricName, MetricUnit, metrics, tracer } from '../observability.ts';
 import { httpStatusOf } from '../s3.ts';
 import { type Batch, BatchQueue, distinctCodes, newBatch } from './batches.ts';
 import { countExisting, upsertCodes } from './code-writes.ts';
@@ -48,6 +48,8 @@ const BATCHES_IN_FLIGHT = 2;
 export interface ImportJob {
   object: ImportObject;
   source: ImportSource;
+  /** The upload request's correlation id (route 1); S3 deliveries have none. */
+  correlationId?: string;
 }
 
 export interface ImportOutcome {
@@ -67,6 +69,12 @@ export async function runImport(job: ImportJob): Promise<ImportOutcome> {
   const { object } = job;
   const importId = importIdOf(object);
   const config = importConfig();
+  // The import's log lines carry the upload's correlation id, so one query follows the request
+  // from the upload function into the importer.
+  if (job.correlationId) {
+    logger.setCorrelationId(job.correlationId);
+    tracer.putAnnotation('correlationId', job.correlationId);
+  }
   let fileKey: FileKey | undefined;
   let keyFailure: ImportFailure | undefined;
   try {
@@ -83,6 +91,7 @@ export async function runImport(job: ImportJob): Promise<ImportOutcome> {
       type: fileKey?.type,
       source: job.source,
       batchSize: config.batchSize,
+      correlationId: job.correlationId,
     },
     config.leaseMs,
   );
@@ -153,7 +162,9 @@ async function recordFailure(
         at: new Date(),
       }
     : { reason: 'internal', message: describeTransient(error), retryable: true, at: new Date() };
-  if (failure) logger.warn('Import failed', { importId: doc._id, key: doc.key, error: recorded });
+  // ERROR either way: a file that cannot be imported fails the invocation and must show in the
+  // errors-by-operation query and the importer's alarm like any other failure.
+  if (failure) logger.error('Import failed', { importId: doc._id, key: doc.key, error: recorded });
   else logger.error('Import interrupted; a retry resumes it', { importId: doc._id, key: doc.key, error });
   try {
     await failImport(doc, recorded);

@@ -120,6 +120,8 @@ export interface ImportDocument {
   eTag?: string;
   size?: number;
   source: ImportSource;
+  /** The correlation id of the upload request that started it (route 1 only). */
+  correlationId?: string;
   status: ImportStatus;
   count: ImportCounts;
   progress: ImportProgress;
@@ -150,6 +152,7 @@ export interface ImportView {
   eTag: string | undefined;
   size: number | undefined;
   source: ImportSource;
+  correlationId: string | undefined;
   status: ImportStatus;
   count: ImportCounts;
   progress: ImportProgress;
@@ -179,6 +182,7 @@ export function importView(doc: ImportDocument): ImportView {
     eTag: doc.eTag,
     size: doc.size,
     source: doc.source,
+    correlationId: doc.correlationId,
     status: doc.status,
     count: doc.count,
     progress: doc.progress,

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type Filter, MongoServerError } from 'mongodb';
+import type { Filter } from 'mongodb';
 import type { CodeType } from '../codes/model.ts';
 import { withIndexes } from '../mongo/collections.ts';
 import { dbCall } from '../mongo/instrument.ts';
@@ -35,6 +35,8 @@ export interface ImportMeta {
   type: CodeType | undefined;
   source: ImportSource;
   batchSize: number;
+  /** The correlation id of the request that started the import (route 1). */
+  correlationId?: string | undefined;
 }
 
 /** What a delivery found when it tried to claim an import. */
@@ -111,6 +113,7 @@ export async function claimImport(
     ...(object.eTag === undefined ? {} : { eTag: object.eTag }),
     ...(object.size === undefined ? {} : { size: object.size }),
     source: meta.source,
+    ...(meta.correlationId === undefined ? {} : { correlationId: meta.correlationId }),
     status: 'running',
     count: zeroCounts(),
     progress: { rows: 0, lines: 0, batches: 0 },
@@ -125,6 +128,8 @@ export async function claimImport(
     await dbCall('imports.claim', () => imports.insertOne(doc));
     return { kind: 'run', doc, resumed: false };
   } catch (error) {
+    // The driver's module is loaded lazily (lib/mongo/client.ts); by now it has been.
+    const { MongoServerError } = await import('mongodb');
     if (!(error instanceof MongoServerError && error.code === DUPLICATE_KEY)) throw error;
   }
   const existing = await findImport(importId);

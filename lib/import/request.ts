@@ -15,5 +15,7 @@ export const importRequestSchema = z.object({
   eTag: z.string().min(1).optional(),
   size: z.number().int().nonnegative().optional(),
   source: z.literal('api'),
+  /** The upload request's correlation id: the import logs under it and its record keeps it. */
+  correlationId: z.string().min(1).max(128).optional(),
 });
 export type ImportRequest = z.infer<typeof importRequestSchema>;

@@ -1,12 +1,19 @@
-import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
+import { ServiceError } from '../errors.ts';
+import { logger } from '../observability.ts';
 import { bareETag, httpStatusOf, s3Client } from '../s3.ts';
 import { ImportFailure } from './failure.ts';
 import type { ImportObject } from './model.ts';
 
-/** The object version as S3 describes it now; undefined when there is no such object. */
+/**
+ * The object version as S3 describes it now; undefined when there is no such object. Any other
+ * client error S3 answers (4xx) is about the key the caller gave — `invalidFileKey`, a 400, never
+ * a 500; logged at WARN with S3's answer, since a 403 can also mean our own grants are wrong.
+ */
 export async function describeObject(bucket: string, key: string): Promise<ImportObject | undefined> {
   try {
-    const head = await s3Client().send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    const client = await s3Client();
+    const { HeadObjectCommand } = await import('@aws-sdk/client-s3');
+    const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
     return {
       bucket,
       key,
@@ -15,7 +22,13 @@ export async function describeObject(bucket: string, key: string): Promise<Impor
       size: head.ContentLength,
     };
   } catch (error) {
-    if (httpStatusOf(error) === 404) return undefined;
+    const status = httpStatusOf(error);
+    if (status === 404) return undefined;
+    if (status !== undefined && status >= 400 && status < 500) {
+      const s3Error = (error as Error).name;
+      logger.warn('S3 refused the existence check of a file key', { bucket, key, status, s3Error });
+      throw new ServiceError('invalidFileKey', `S3 refused the key ${key} (${status} ${s3Error})`);
+    }
     throw error;
   }
 }
@@ -28,7 +41,9 @@ export async function describeObject(bucket: string, key: string): Promise<Impor
 export async function openObject(object: ImportObject): Promise<AsyncIterable<Uint8Array>> {
   const pinned = object.versionId !== undefined && object.versionId !== 'null';
   try {
-    const response = await s3Client().send(
+    const client = await s3Client();
+    const { GetObjectCommand } = await import('@aws-sdk/client-s3');
+    const response = await client.send(
       new GetObjectCommand({
         Bucket: object.bucket,
         Key: object.key,

@@ -1,10 +1,9 @@
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { type Caller, requireSupreme } from '../auth/caller.ts';
 import { parseCampaignId } from '../codes/validation.ts';
 import { uploadConfig } from '../config.ts';
 import { ServiceError } from '../errors.ts';
 import { lazy } from '../lazy.ts';
-import { logger } from '../observability.ts';
+import { logger, tracer } from '../observability.ts';
 import { parseFileKey } from './key.ts';
 import { type ImportDocument, type ImportView, importIdOf, importView, isFinal } from './model.ts';
 import { findImport } from './record-store.ts';
@@ -18,7 +17,10 @@ import { describeObject } from './source.ts';
  * here could not outlive the answer, while the importer runs on (up to its own timeout) and its
  * failures are retried by the platform like a trigger's.
  */
-const lambdaClient = lazy(() => new LambdaClient({}));
+// Captured by the tracer: the hand-off is a subsegment of the upload's X-Ray trace.
+// Loaded on first use, not at cold start (test/bench/cold-start.bench.ts).
+const lambdaSdk = lazy(() => import('@aws-sdk/client-lambda'));
+const lambdaClient = lazy(async () => tracer.captureAWSv3Client(new (await lambdaSdk()).LambdaClient({})));
 
 /** Leave this much of the function's own time for answering. */
 const ANSWER_MARGIN_MS = 1500;
@@ -66,8 +68,10 @@ export async function uploadCodes(
     ...(object.eTag === undefined ? {} : { eTag: object.eTag }),
     ...(object.size === undefined ? {} : { size: object.size }),
     source: 'api',
+    ...correlation(),
   };
-  await lambdaClient().send(
+  const { InvokeCommand } = await lambdaSdk();
+  await (await lambdaClient()).send(
     new InvokeCommand({
       FunctionName: config.importFunctionName,
       InvocationType: 'Event',
@@ -77,6 +81,12 @@ export async function uploadCodes(
   logger.info('Import handed to the importer', { importId, key: object.key });
   const done = await waitForImport(importId, deadline);
   return done ? { state: 'finished', record: importView(done) } : { state: 'running', campaignId, importId };
+}
+
+/** The request's correlation id, handed on so the import logs under it (contract §6). */
+function correlation(): { correlationId?: string } {
+  const id = logger.getCorrelationId();
+  return typeof id === 'string' && id !== '' ? { correlationId: id } : {};
 }
 
 /**

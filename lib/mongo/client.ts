@@ -1,7 +1,7 @@
-import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
-import { type Db, MongoClient } from 'mongodb';
+import type { Db, MongoClient } from 'mongodb';
 import { type MongoConfig, mongoConfig } from '../config.ts';
-import { logger } from '../observability.ts';
+import { lazy } from '../lazy.ts';
+import { logger, serviceName, tracer } from '../observability.ts';
 
 /**
  * One MongoDB client per container, shared by every invocation. We cache the *connect promise*,
@@ -10,22 +10,38 @@ import { logger } from '../observability.ts';
  */
 let connecting: Promise<MongoClient> | undefined;
 
+/**
+ * Powertools Parameters over a Secrets Manager client the tracer captures (a subsegment per read).
+ * These modules, like the driver, are loaded on first use, not at cold start: a cold start that
+ * does not reach the database (a rejected request) does not pay for them
+ * (test/bench/cold-start.bench.ts).
+ */
+const secrets = lazy(async () => {
+  const [{ SecretsProvider }, { SecretsManagerClient }] = await Promise.all([
+    import('@aws-lambda-powertools/parameters/secrets'),
+    import('@aws-sdk/client-secrets-manager'),
+  ]);
+  return new SecretsProvider({ awsSdkV3Client: tracer.captureAWSv3Client(new SecretsManagerClient({})) });
+});
+
 async function resolveUri(config: MongoConfig): Promise<string> {
   if (config.uri) return config.uri;
   // In AWS the URI lives in Secrets Manager; Powertools caches it for maxAge seconds.
-  const secret = await getSecret<string>(config.secretName!, { maxAge: 300 });
+  const secret = await (await secrets()).get<string>(config.secretName!, { maxAge: 300 });
   if (!secret) throw new Error(`Secret ${config.secretName} holds no MongoDB connection string`);
   return secret.trim();
 }
 
 async function connect(): Promise<MongoClient> {
   const config = mongoConfig();
+  const { MongoClient } = await import('mongodb');
   const client = new MongoClient(await resolveUri(config), {
     // Lambda runs one request at a time per container: a small pool protects the cluster's
     // connection budget when many containers run.
     maxPoolSize: config.maxPoolSize,
     serverSelectionTimeoutMS: config.serverSelectionTimeoutMS,
-    appName: 'code-service',
+    // The copy's service name: the cluster's connection list says which copy holds what.
+    appName: serviceName,
   });
   await client.connect();
   return client;

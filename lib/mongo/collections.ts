@@ -1,4 +1,4 @@
-import { type Collection, type Db, type IndexDescription, MongoServerError } from 'mongodb';
+import type { Collection, Db, IndexDescription } from 'mongodb';
 import { type CodeDocument, RESERVATION_TTL_MS, type ReservationClaim } from '../codes/model.ts';
 import { logger } from '../observability.ts';
 import { getDb } from './client.ts';
@@ -33,7 +33,9 @@ const INDEX_CONFLICT_CODES = new Set([85, 86]); // IndexOptionsConflict, IndexKe
  * An existing index with the same keys (e.g. created by the previous service under another name)
  * serves the queries just as well: it must not fail every cold start.
  */
-const tolerateExistingIndex = (collection: string) => (error: unknown) => {
+const tolerateExistingIndex = (collection: string) => async (error: unknown) => {
+  // The driver's module is loaded lazily (lib/mongo/client.ts); by now it has been.
+  const { MongoServerError } = await import('mongodb');
   if (!(error instanceof MongoServerError) || !INDEX_CONFLICT_CODES.has(Number(error.code))) throw error;
   logger.warn('An index exists with other options; keeping it', { collection, error: error.message });
   return [];

@@ -13,23 +13,13 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { esbuildConfig } from '../../infra/bundling.ts';
+import { functionEnv } from './support.ts';
 
 // Decimal megabytes, like the budget (1.2 MB = 1 200 000 bytes).
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(3)} MB`;
 
 // Enough configuration for every function's cold-start code to run; nothing is contacted.
-const LOAD_ENV = {
-  ...process.env,
-  MONGODB_URI: 'mongodb://127.0.0.1:9/bench',
-  JWT_ISSUER: 'https://issuer.invalid/',
-  JWT_AUDIENCE: 'code-service',
-  JWKS_URI: 'https://issuer.invalid/jwks.json',
-  BUCKET_NAME: 'bench-bucket',
-  IMPORT_FUNCTION_NAME: 'bench-importer',
-  AWS_REGION: 'eu-west-1',
-  POWERTOOLS_LOG_LEVEL: 'SILENT',
-  POWERTOOLS_METRICS_DISABLED: 'true',
-};
+const LOAD_ENV = functionEnv('mongodb://127.0.0.1:9/bench');
 
 /** Imports the bundle in a fresh Node process and checks it exports a handler function. */
 function loads(file: string): boolean {

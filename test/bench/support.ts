@@ -29,3 +29,20 @@ export function printTable(title: string, rows: Array<[string, string]>): void {
   console.log(`\n${title}`);
   for (const [k, v] of rows) console.log(`  ${k.padEnd(width)}  ${v}`);
 }
+
+/**
+ * The environment a function bundle needs to load and run in a child process: its configuration,
+ * with `mongoUri` the only server it may contact (nothing of AWS is).
+ */
+export const functionEnv = (mongoUri: string): NodeJS.ProcessEnv => ({
+  ...process.env,
+  MONGODB_URI: mongoUri,
+  JWT_ISSUER: 'https://issuer.invalid/',
+  JWT_AUDIENCE: 'code-service',
+  JWKS_URI: 'https://issuer.invalid/jwks.json',
+  BUCKET_NAME: 'bench-bucket',
+  IMPORT_FUNCTION_NAME: 'bench-importer',
+  AWS_REGION: 'eu-west-1',
+  POWERTOOLS_LOG_LEVEL: 'SILENT',
+  POWERTOOLS_METRICS_DISABLED: 'true',
+});

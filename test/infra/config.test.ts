@@ -29,14 +29,21 @@ describe('CDK context (infra/config.ts)', () => {
         audience: 'code-service',
         jwksUri: 'https://auth.example.com/.well-known/jwks.json',
       },
-      mongo: { secretName: 'code-service/mongodb-uri', dbName: undefined, maxPoolSize: 5 },
+      mongo: {
+        secretName: 'code-service/mongodb-uri',
+        dbName: undefined,
+        maxPoolSize: 5,
+        maxConnections: 1500,
+      },
       throttle: { rateLimit: 200, burstLimit: 400 },
       authorizerCacheTtlSeconds: 300,
       apiMemoryMb: 512,
+      concurrency: { api: 20, authorizer: 50 },
       importer: { memoryMb: 1024, concurrency: 5, waitMs: 25_000 },
       logRetention: RetentionDays.ONE_MONTH,
       api5xxAlarmPercent: 1,
       alarmEmail: undefined,
+      alarms: { apiLatencyP99Ms: 3000, authDeniedCount: 100 },
       placeholderAuth: true,
     });
   });
@@ -75,7 +82,7 @@ describe('bundling options (infra/bundling.ts)', () => {
   it('translates the shared esbuild options one to one', () => {
     expect(toNodejsBundling(esbuildConfig.sharedBuildOptions)).toEqual({
       format: OutputFormat.ESM,
-      target: 'node22',
+      target: 'node24',
       minify: true,
       sourceMap: true,
       sourceMapMode: SourceMapMode.DEFAULT,

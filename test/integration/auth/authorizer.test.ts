@@ -1,5 +1,12 @@
+import {
+  FetchError,
+  JwksValidationError,
+  JwtExpiredError,
+  KidNotFoundInJwksError,
+  WaitPeriodNotYetEndedJwkError,
+} from 'aws-jwt-verify/error';
 import type { APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { signHs256WithPublicKey, signRs256, testKeys, unsigned } from '../../support/jwt.ts';
 import { lambdaContext } from '../../support/lambda-context.ts';
 
@@ -29,15 +36,26 @@ type Authorizer = (
   context?: Record<string, unknown>;
 }>;
 let authorizer: Authorizer;
+let observability: typeof import('../../../lib/observability.ts');
+let isInvalidToken: typeof import('../../../lib/auth/authorize.ts').isInvalidToken;
+let CLOCK_SKEW_SECONDS: number;
 
 beforeAll(async () => {
   // Config is read at module load, so the environment is set before the function is imported.
   process.env.JWT_ISSUER = ISSUER;
   process.env.JWT_AUDIENCE = AUDIENCE;
-  process.env.JWKS_URI = 'https://issuer.test/.well-known/jwks.json';
-  const { jwtVerifier } = await import('../../../lib/auth/verifier.ts');
-  jwtVerifier().cacheJwks(keys.jwks as never); // offline: the JWKS is never fetched
+  // Nothing listens there: a JWKS fetch (for a kid not in the cached JWKS) fails as in an outage.
+  process.env.JWKS_URI = 'https://127.0.0.1:9/.well-known/jwks.json';
+  const verifier = await import('../../../lib/auth/verifier.ts');
+  verifier.jwtVerifier().cacheJwks(keys.jwks as never); // offline: k1 is known without a fetch
+  CLOCK_SKEW_SECONDS = verifier.CLOCK_SKEW_SECONDS;
   authorizer = (await import('../../../functions/authorizer.ts')).handler as unknown as Authorizer;
+  observability = await import('../../../lib/observability.ts');
+  ({ isInvalidToken } = await import('../../../lib/auth/authorize.ts'));
+});
+
+afterEach(() => {
+  vi.restoreAllMocks();
 });
 
 function authorizerEvent(authorization?: string): APIGatewayRequestAuthorizerEventV2 {
@@ -108,7 +126,11 @@ describe('JWT authorizer', () => {
     ['a wrong audience', `Bearer ${valid({ aud: 'someone-else' })}`],
     ['an expired token', `Bearer ${valid({ exp: now() - 10, iat: now() - 400, nbf: now() - 400 })}`],
     ['nbf in the future', `Bearer ${valid({ nbf: now() + 300 })}`],
-    ['an unknown kid', `Bearer ${signRs256({ kid: other.kid }, claims(), other.privateKey)}`],
+    ['a token without exp', `Bearer ${valid({ exp: undefined })}`],
+    [
+      'a token expired by more than the allowed clock skew',
+      () => `Bearer ${valid({ exp: now() - CLOCK_SKEW_SECONDS - 5, iat: now() - 400, nbf: now() - 400 })}`,
+    ],
     [
       'a known kid signed by another key',
       `Bearer ${signRs256({ kid: keys.kid }, claims(), other.privateKey)}`,
@@ -116,8 +138,44 @@ describe('JWT authorizer', () => {
     ['a tampered payload', () => `Bearer ${tampered()}`],
   ])('denies %s', async (_name, header) => {
     const authorization = typeof header === 'function' ? header() : header;
+    const denials = vi.spyOn(observability.logger, 'info');
     const result = await decide(authorization);
     expect(result.isAuthorized).toBe(false);
     expect(result.context ?? {}).toEqual({});
+    // Logged with its reason, never with the token.
+    const denial = denials.mock.calls.find(([message]) => message === 'Authorization denied');
+    expect(denial?.[1]).toMatchObject({ reason: expect.any(String) });
+    const token = authorization?.replace(/^Bearer /, '');
+    if (token) expect(JSON.stringify(denials.mock.calls)).not.toContain(token);
+  });
+
+  it('accepts a token within the allowed clock skew of its exp and nbf', async () => {
+    const skewed = valid({ exp: now() - 1, nbf: now() + 1 });
+    expect((await decide(`Bearer ${skewed}`)).isAuthorized).toBe(true);
+  });
+
+  it('fails loudly, not with a denial, when it cannot verify (JWKS unreachable)', async () => {
+    const errors = vi.spyOn(observability.logger, 'error');
+    const added = vi.spyOn(observability.metrics, 'addMetric');
+    // A kid the cached JWKS does not hold makes the verifier fetch the JWKS, which is unreachable.
+    const rotated = signRs256({ kid: other.kid }, claims(), other.privateKey);
+    await expect(decide(`Bearer ${rotated}`)).rejects.toThrow(FetchError);
+    expect(errors).toHaveBeenCalledWith(
+      'Authorizer cannot verify tokens',
+      expect.objectContaining({ reason: expect.stringContaining('Failed to fetch https://127.0.0.1:9/') }),
+    );
+    expect(added).toHaveBeenCalledWith('AuthorizerFailures', 'Count', 1);
+    expect(JSON.stringify(errors.mock.calls)).not.toContain(rotated);
+  });
+
+  it('tells token problems from verification failures by aws-jwt-verify error class', () => {
+    // A kid the issuer's fetched JWKS does not hold (or one asked again during the back-off) is
+    // the token's problem; a JWKS that cannot be fetched or parsed is ours.
+    expect(isInvalidToken(new KidNotFoundInJwksError('kid "x" not found'))).toBe(true);
+    expect(isInvalidToken(new WaitPeriodNotYetEndedJwkError('back off'))).toBe(true);
+    expect(isInvalidToken(new JwtExpiredError('expired', 1))).toBe(true);
+    expect(isInvalidToken(new FetchError('https://issuer/jwks', 'ECONNREFUSED'))).toBe(false);
+    expect(isInvalidToken(new JwksValidationError('not a JWKS'))).toBe(false);
+    expect(isInvalidToken(new TypeError('unexpected'))).toBe(false);
   });
 });

@@ -1,4 +1,5 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { HeadObjectCommand, S3ServiceException } from '@aws-sdk/client-s3';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { startLambdaInvokeServer } from '../../../infra/local/lambda/invoke-server.ts';
 import { importsCollection } from '../../../lib/import/record-store.ts';
 import { closeMongoClient } from '../../../lib/mongo/client.ts';
@@ -22,6 +23,9 @@ const lambda = await startLambdaInvokeServer({
 process.env.AWS_ENDPOINT_URL_LAMBDA = lambda.endpoint;
 const { handler: upload } = await import('../../../functions/upload.ts');
 const { handler: getImport } = await import('../../../functions/get-import.ts');
+const { logger } = await import('../../../lib/observability.ts');
+const { s3Client } = await import('../../../lib/s3.ts');
+afterEach(() => vi.restoreAllMocks());
 
 afterAll(async () => {
   await lambda.idle();
@@ -76,6 +80,9 @@ describe('POST /v1/{campaignId}/codes', () => {
     ['a .. segment', { fileKey: 'codes/../tm/f.csv' }, 'invalidFileKey'],
     ['another campaign in the key', { fileKey: 'codes/other/tm/f.csv' }, 'invalidFileKey'],
     ['an unknown type folder', { fileKey: 'codes/camp/vip/f.csv' }, 'invalidType'],
+    ['a key over 1 024 UTF-8 bytes', { fileKey: `codes/camp/tm/${'é'.repeat(510)}.csv` }, 'invalidFileKey'],
+    ['a NUL in the key', { fileKey: 'codes/camp/tm/a\u0000.csv' }, 'invalidFileKey'],
+    ['a lone surrogate in the key', { fileKey: 'codes/camp/tm/a\ud800.csv' }, 'invalidFileKey'],
   ])('answers 400 for %s', async (_, body, code) => {
     const reply = await post('camp', body);
     expect(reply.status).toBe(400);
@@ -94,6 +101,32 @@ describe('POST /v1/{campaignId}/codes', () => {
     expect(reply.body).toEqual({ code: 'fileNotFound', message: 'codes/camp/tm/missing.csv does not exist' });
   });
 
+  it.each([400, 403, 405])(
+    'answers 400 invalidFileKey when S3 answers the existence check with %i',
+    async (status) => {
+      // S3 refusing a key our validation let through (or a broken grant): a real local S3 does not
+      // answer HeadObject with these, so this one failure is simulated at the SDK.
+      const refusal = new S3ServiceException({
+        name: 'Refused',
+        $fault: 'client',
+        $metadata: { httpStatusCode: status },
+        message: 'refused',
+      });
+      vi.spyOn(await s3Client(), 'send').mockRejectedValueOnce(refusal as never);
+      const warn = vi.spyOn(logger, 'warn');
+      const reply = await post('camp', { fileKey: 'codes/camp/tm/refused.csv' });
+      expect(reply.status).toBe(400);
+      expect(reply.body).toEqual({
+        code: 'invalidFileKey',
+        message: `S3 refused the key codes/camp/tm/refused.csv (${status} Refused)`,
+      });
+      expect(warn).toHaveBeenCalledWith(
+        'S3 refused the existence check of a file key',
+        expect.objectContaining({ status, key: 'codes/camp/tm/refused.csv' }),
+      );
+    },
+  );
+
   it('left no codes and no import record behind for the rejected requests above', async () => {
     expect(await snapshot('camp')).toEqual([]);
     const imports = await (await importsCollection()).countDocuments({ campaignId: 'camp' });
@@ -103,9 +136,11 @@ describe('POST /v1/{campaignId}/codes', () => {
   it('imports through the importer function and answers 200 with the counts', async () => {
     const fileKey = 'codes/api-1/external/first batch (v2) é.csv';
     await s3.put(fileKey, csvOf(['E1', 'E2', 'E3', 'E2']));
-    const reply = await post('api-1', { fileKey });
+    const reply = await post('api-1', { fileKey }, { headers: { 'x-correlation-id': 'upload-corr-1' } });
     expect(reply.status).toBe(200);
     expect(reply.body).toMatchObject({
+      // Handed to the importer in the Invoke payload, kept in the import record.
+      correlationId: 'upload-corr-1',
       campaignId: 'api-1',
       key: fileKey,
       source: 'api',
@@ -146,12 +181,21 @@ describe('POST /v1/{campaignId}/codes', () => {
   it('answers 200 with status failed when the file cannot be imported', async () => {
     const fileKey = 'codes/api-3/tm/empty.csv';
     await s3.put(fileKey, '');
+    const errors = vi.spyOn(logger, 'error');
     const reply = await post('api-3', { fileKey });
     expect(reply.status).toBe(200);
     expect(reply.body).toMatchObject({
       status: 'failed',
       error: { reason: 'emptyFile', message: 'The file is empty', retryable: false },
     });
+    // A permanent failure is an ERROR (the errors-by-operation query and the alarm see it).
+    expect(errors).toHaveBeenCalledWith(
+      'Import failed',
+      expect.objectContaining({
+        importId: reply.body.importId,
+        error: expect.objectContaining({ reason: 'emptyFile' }),
+      }),
+    );
   });
 
   it('answers 202 with importId and Location when the import outlasts the wait', async () => {
@@ -170,6 +214,34 @@ describe('POST /v1/{campaignId}/codes', () => {
     await lambda.idle();
     const record = await get('api-4', body.importId);
     expect(record.body).toMatchObject({ status: 'succeeded', count: { in: 2000, inserted: 2000 } });
+  });
+});
+
+describe('the importer, handed an import by the upload route', () => {
+  it('logs under the correlation id of the upload request', async () => {
+    const fileKey = 'codes/api-5/tm/correlated.csv';
+    await s3.put(fileKey, csvOf(['K1']));
+    const head = await s3.client.send(new HeadObjectCommand({ Bucket: s3.bucket, Key: fileKey }));
+    const seen: unknown[] = [];
+    vi.spyOn(logger, 'info').mockImplementation(() => {
+      seen.push(logger.getCorrelationId());
+    });
+    const result = await importer(
+      {
+        kind: 'codeImport',
+        bucket: s3.bucket,
+        key: fileKey,
+        eTag: head.ETag!.replaceAll('"', ''),
+        source: 'api',
+        correlationId: 'upload-corr-5',
+      },
+      lambdaContext('importS3'),
+    );
+    expect(result.imports[0]).toMatchObject({ status: 'succeeded' });
+    expect(seen.length).toBeGreaterThan(0);
+    expect(new Set(seen)).toEqual(new Set(['upload-corr-5']));
+    const record = await get('api-5', result.imports[0]!.importId);
+    expect(record.body).toMatchObject({ correlationId: 'upload-corr-5', source: 'api' });
   });
 });
 

@@ -1,9 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { handler as assign } from '../../../functions/assign.ts';
 import { handler as count } from '../../../functions/count.ts';
 import { handler as release } from '../../../functions/release.ts';
 import { handler as reserve } from '../../../functions/reserve.ts';
 import { closeMongoClient } from '../../../lib/mongo/client.ts';
+import { logger } from '../../../lib/observability.ts';
 import type { ApiRequest } from '../../support/api-events.ts';
 import { codeList, seedCodes, snapshot } from '../../support/codes.ts';
 import { type Handler, invoke } from '../../support/invoke.ts';
@@ -176,10 +177,21 @@ beforeAll(async () => {
   before = await snapshot(campaignId);
 });
 afterAll(() => closeMongoClient());
+afterEach(() => vi.restoreAllMocks());
 
 describe('contract §4 validation', () => {
   it.each(cases)('%s → %i %s', async (_name, handler, request, status, code) => {
+    const info = vi.spyOn(logger, 'info');
+    const warn = vi.spyOn(logger, 'warn');
     const reply = await invoke<{ code: string; message: string }>(handler, request);
+    // One log line that explains the rejection (status, contract code, reason), and no other
+    // warning (a reserved key such as `message` would be dropped with a WARN of its own).
+    expect(info).toHaveBeenCalledWith('Request rejected', {
+      statusCode: status,
+      code,
+      reason: reply.body.message,
+    });
+    expect(warn).not.toHaveBeenCalled();
     expect(reply.status).toBe(status);
     expect(reply.body.code).toBe(code);
     expect(typeof reply.body.message).toBe('string');

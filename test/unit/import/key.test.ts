@@ -21,6 +21,9 @@ describe('parseFileKey', () => {
       name: 'batch 1 (final).csv',
     });
     expect(parseFileKey('codes/ünï/external/a+b.csv').type).toBe('external');
+    // Exactly 1 024 bytes is still a key S3 accepts.
+    const longest = `codes/c/tm/${'n'.repeat(1024 - 'codes/c/tm/'.length)}`;
+    expect(parseFileKey(longest).name).toHaveLength(1013);
   });
 
   it.each([
@@ -34,6 +37,12 @@ describe('parseFileKey', () => {
     ['a leading slash', '/codes/camp-1/tm/file.csv'],
     ['not a string', 42],
     ['a campaign over 256 characters', `codes/${'c'.repeat(257)}/tm/file.csv`],
+    // 528 characters but 1 038 bytes of UTF-8: S3's limit is in bytes.
+    ['a key over 1 024 UTF-8 bytes', `codes/c/tm/${'é'.repeat(510)}.csv`],
+    ['a NUL', 'codes/camp-1/tm/a\u0000b.csv'],
+    ['a line break', 'codes/camp-1/tm/a\nb.csv'],
+    ['a C1 control character', 'codes/camp-1/tm/a\u0085b.csv'],
+    ['a lone surrogate (no UTF-8 form)', 'codes/camp-1/tm/a\ud800b.csv'],
   ])('rejects %s with invalidFileKey', (_, key) => {
     expect(codeOf(() => parseFileKey(key))).toBe('invalidFileKey');
   });

@@ -62,7 +62,12 @@ describe('local tokens', () => {
     const expired = mintToken(issuer, { isSupreme: true, expiresIn: 60 }, new Date(Date.now() - 3_600_000));
     const otherAudience = mintToken({ ...issuer, audience: 'someone-else' }, { isSupreme: true });
     const otherIssuer = mintToken({ ...issuer, issuer: 'https://evil.example' }, { isSupreme: true });
-    const otherKey = mintToken({ ...issuer, key: generateSigningKey() }, { isSupreme: true });
+    // Another key under the known kid: an unknown kid would make the verifier fetch the JWKS, which
+    // it only does over HTTPS (the local one is cached instead) — an outage, not a denial.
+    const otherKey = mintToken(
+      { ...issuer, key: { ...generateSigningKey(), kid: issuer.key.kid } },
+      { isSupreme: true },
+    );
     for (const token of [expired, otherAudience, otherIssuer, otherKey]) {
       expect(await authorize(`Bearer ${token}`)).toEqual({ isAuthorized: false });
     }
