@@ -26,6 +26,8 @@ export const importViewSchema = z.object({
   eTag: z.string().optional(),
   size: z.int().optional(),
   source: z.enum(['s3', 'api']),
+  /** The correlation id of the upload request that started it (route 1 only). */
+  correlationId: z.string().optional(),
   status: z.enum(IMPORT_STATUSES),
   count: counts,
   progress: z.object({ rows: z.int(), lines: z.int(), batches: z.int() }),
