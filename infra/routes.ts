@@ -18,11 +18,17 @@ export const FUNCTIONS = {
     entry: 'functions/import-s3.ts',
     description: 'S3 ObjectCreated trigger: streaming CSV importer',
   },
+  getPool: { entry: 'functions/get-pool.ts', description: 'GET /v1/{campaignId}/pools/{type}' },
+  putPool: { entry: 'functions/put-pool.ts', description: 'PUT /v1/{campaignId}/pools/{type}' },
+  poolSweep: {
+    entry: 'functions/pool-sweep.ts',
+    description: 'Scheduled low-stock sweep: publishes Pool Low / Pool Empty events',
+  },
 } as const;
 
 export type FunctionId = keyof typeof FUNCTIONS;
 
-export type HttpMethod = 'GET' | 'POST';
+export type HttpMethod = 'GET' | 'POST' | 'PUT';
 
 export interface Route {
   method: HttpMethod;
@@ -41,6 +47,8 @@ export const ROUTES: readonly Route[] = [
   { method: 'POST', path: '/v1/{campaignId}/assign', function: 'assign', authorized: true },
   { method: 'POST', path: '/v1/{campaignId}/release', function: 'release', authorized: true },
   { method: 'GET', path: '/v1/{campaignId}/imports/{importId}', function: 'getImport', authorized: true },
+  { method: 'GET', path: '/v1/{campaignId}/pools/{type}', function: 'getPool', authorized: true },
+  { method: 'PUT', path: '/v1/{campaignId}/pools/{type}', function: 'putPool', authorized: true },
 ];
 
 /** The route key API Gateway uses (`GET /v1/{campaignId}/reserve`). */
@@ -51,3 +59,7 @@ export const IMPORTER_FUNCTION: FunctionId = 'importS3';
 
 /** Objects whose creation triggers an import — the S3 notification filter, deployed and local. */
 export const IMPORT_TRIGGER = { prefix: 'codes/', suffix: '.csv' } as const;
+
+/** The scheduled low-stock sweep (contract §6b): every minute when deployed. */
+export const POOL_SWEEP_FUNCTION: FunctionId = 'poolSweep';
+export const POOL_SWEEP_RATE_MINUTES = 1;

@@ -19,7 +19,8 @@ export type ErrorCode =
   | 'tooManyCodes'
   | 'invalidCampaignId'
   | 'fileNotFound'
-  | 'importNotFound';
+  | 'importNotFound'
+  | 'invalidThreshold';
 
 export class ServiceError extends Error {
   override readonly name = 'ServiceError';

@@ -13,5 +13,9 @@ export const MetricName = {
   ReserveShortfall: 'ReserveShortfall',
   CodesAssigned: 'CodesAssigned',
   CodesReleased: 'CodesReleased',
+  /** Events accepted by the service's EventBridge bus (contract §6b). */
+  EventsPublished: 'EventsPublished',
+  /** Events EventBridge still rejected after the retries: lost unless republished (alarmed). */
+  EventsFailed: 'EventsFailed',
 } as const;
 export type MetricName = (typeof MetricName)[keyof typeof MetricName];

@@ -25,7 +25,13 @@ import { METRICS_NAMESPACE, POWERTOOLS_SERVICE_NAME, type ServiceFunction } from
 
 const PERIOD = Duration.minutes(5);
 
-type ServicePanel = 'importThroughput' | 'importDuration' | 'importFailures' | 'reservations' | 'assignments';
+type ServicePanel =
+  | 'importThroughput'
+  | 'importDuration'
+  | 'importFailures'
+  | 'reservations'
+  | 'assignments'
+  | 'events';
 
 /**
  * Where each service metric of contract §6 is shown and with which statistic. Keyed by MetricName, so a
@@ -42,6 +48,8 @@ const SERVICE_METRIC_PANELS: Record<MetricName, { panel: ServicePanel; statistic
   ReserveShortfall: { panel: 'reservations', statistics: [Stats.SUM] },
   CodesAssigned: { panel: 'assignments', statistics: [Stats.SUM] },
   CodesReleased: { panel: 'assignments', statistics: [Stats.SUM] },
+  EventsPublished: { panel: 'events', statistics: [Stats.SUM] },
+  EventsFailed: { panel: 'events', statistics: [Stats.SUM] },
 };
 
 /**
@@ -69,6 +77,8 @@ export interface MonitoringProps {
   routes: readonly Route[];
   functions: Record<FunctionId, ServiceFunction>;
   importer: IFunction;
+  /** The scheduled low-stock sweep (contract §6b). */
+  poolSweep: IFunction;
   importFailureQueue: IQueue;
   api5xxAlarmPercent: number;
   alarmEmail: string | undefined;
@@ -158,7 +168,7 @@ export class Monitoring extends Construct {
     ];
   }
 
-  private serviceWidgets({ importer, importFailureQueue }: MonitoringProps) {
+  private serviceWidgets({ importer, poolSweep, importFailureQueue }: MonitoringProps) {
     const panel = (name: ServicePanel) =>
       (Object.entries(SERVICE_METRIC_PANELS) as [MetricName, (typeof SERVICE_METRIC_PANELS)[MetricName]][])
         .filter(([, placement]) => placement.panel === name)
@@ -202,6 +212,14 @@ export class Monitoring extends Construct {
         width: 12,
         height: 6,
       }),
+      new TextWidget({ markdown: '## Events (contract §6b)', width: 24, height: 1 }),
+      new GraphWidget({
+        title: 'Events published and failed',
+        left: panel('events'),
+        right: [poolSweep.metricErrors({ statistic: Stats.SUM, period: PERIOD, label: 'Pool sweep errors' })],
+        width: 24,
+        height: 6,
+      }),
     ];
   }
 
@@ -209,6 +227,7 @@ export class Monitoring extends Construct {
     servicePrefix,
     stage,
     importer,
+    poolSweep,
     importFailureQueue,
     api5xxAlarmPercent,
   }: MonitoringProps) {
@@ -263,7 +282,29 @@ export class Monitoring extends Construct {
       datapointsToAlarm: 2,
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
-    return [importFailed, importerErrors, failureQueue, api5xxRate];
+    // A lost event is a missed low-stock or import signal some other system waits for.
+    const eventsFailed = new Alarm(this, 'EventsFailedAlarm', {
+      alarmName: `${servicePrefix}-events-failed`,
+      alarmDescription:
+        'EventBridge rejected events after retries (EventsFailed). Pool alerts stay in the pool outbox and are retried; import events are lost: see the ERROR logs for their ids.',
+      metric: serviceMetric(MetricName.EventsFailed),
+      threshold: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    // A sweep that keeps failing means no low-stock alerts at all.
+    const poolSweepErrors = new Alarm(this, 'PoolSweepErrorsAlarm', {
+      alarmName: `${servicePrefix}-pool-sweep-errors`,
+      alarmDescription:
+        'The low-stock sweep failed in most runs of 5 minutes: no Pool Low / Pool Empty events.',
+      metric: poolSweep.metricErrors({ statistic: Stats.SUM, period: PERIOD }),
+      threshold: 3,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    return [importFailed, importerErrors, failureQueue, api5xxRate, eventsFailed, poolSweepErrors];
   }
 
   /** Saved CloudWatch Logs Insights queries over every function's log group. */

@@ -8,6 +8,7 @@ import { devAuthEndpoints } from './auth/endpoints.ts';
 import { generateSigningKey, loadOrCreateSigningKey, type SigningKey } from './auth/keys.ts';
 import { mintToken, type TokenClaims, type TokenIssuer } from './auth/tokens.ts';
 import { applyLocalEnvironment, LOCAL_CREDENTIALS } from './environment.ts';
+import { DEFAULT_POOL_SWEEP_MS, startLocalEvents } from './events/local-events.ts';
 import { type Gateway, startGateway } from './gateway/server.ts';
 import { startLambdaInvokeServer } from './lambda/invoke-server.ts';
 import { loadFunctions } from './runtime/load-functions.ts';
@@ -30,6 +31,8 @@ export interface LocalStackOptions {
    * When unset, a fresh key lives in memory and S3 data in a temporary folder removed by stop().
    */
   stateDir?: string;
+  /** How often the low-stock sweep runs (contract §6b: every minute when deployed); default 5 s. */
+  poolSweepMs?: number;
 }
 
 export interface LocalStack {
@@ -186,6 +189,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     onStop('local S3', () => s3.close());
 
+    // Events (contract §6b): the local EventBridge, GET /dev/events, and the sweep on a timer.
+    const events = await startLocalEvents({
+      sweepEveryMs: options.poolSweepMs ?? DEFAULT_POOL_SWEEP_MS,
+      sweep: () => functions && invoke(functions.poolSweep, {}),
+      say,
+    });
+    onStop('local EventBridge and pool sweep', () => events.stop());
+
     let issuer: TokenIssuer | undefined;
     const gateway: Gateway = await startGateway({
       port: options.port ?? DEFAULTS.port,
@@ -194,7 +205,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       functionNamed: (name) => functions?.[name as FunctionId],
       authorizer: 'authorizer',
       invoke,
-      localEndpoints: devAuthEndpoints(() => issuer),
+      localEndpoints: [...devAuthEndpoints(() => issuer), ...events.localEndpoints],
       log: (line) => say(`[gateway] ${line}`),
     });
     onStop('gateway', () => gateway.close());
@@ -210,6 +221,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       importFunctionName: IMPORTER_FUNCTION,
       s3Endpoint: s3.endpoint,
       lambdaEndpoint: lambda.endpoint,
+      eventBridgeEndpoint: events.bridge.endpoint,
+      eventBusName: events.bridge.busName,
     });
 
     const loaded = await loadFunctions(FUNCTIONS, PROJECT_ROOT, (id) => TIMEOUT_MS[id] ?? DEFAULT_TIMEOUT_MS);

@@ -16,8 +16,9 @@ export interface CodeServiceStacks {
 export function defineStacks(app: App): CodeServiceStacks {
   const config = readServiceConfig(app.node);
   const data = new DataStack(app, `${config.servicePrefix}-data`, {
-    description: 'Code service: codes bucket, import failure queue, MongoDB secret reference',
+    description: 'Code service: codes bucket, import failure queue, event bus, MongoDB secret reference',
     mongoSecretName: config.mongo.secretName,
+    eventBusName: `${config.servicePrefix}-events`,
   });
   const service = new ServiceStack(app, config.servicePrefix, {
     description: 'Code service: HTTP API, Lambda functions, S3 importer, dashboard and alarms',
@@ -25,6 +26,7 @@ export function defineStacks(app: App): CodeServiceStacks {
     codesBucket: { bucketName: data.codesBucket.bucketName, bucketArn: data.codesBucket.bucketArn },
     importFailureQueue: data.importFailureQueue,
     mongoSecret: data.mongoSecret,
+    eventBus: { eventBusName: data.eventBus.eventBusName, eventBusArn: data.eventBus.eventBusArn },
   });
   service.addStackDependency(data);
   Tags.of(app).add('service', config.servicePrefix);

@@ -8,6 +8,8 @@ import {
 } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Bucket, EventType } from 'aws-cdk-lib/aws-s3';
@@ -21,6 +23,7 @@ import {
   type Binding,
   codesBucketBinding,
   codesListingBinding,
+  eventsBinding,
   importerBinding,
   mongoBinding,
 } from '../constructs/bindings.ts';
@@ -31,6 +34,8 @@ import {
   type FunctionId,
   IMPORT_TRIGGER,
   IMPORTER_FUNCTION,
+  POOL_SWEEP_FUNCTION,
+  POOL_SWEEP_RATE_MINUTES,
   ROUTES,
   routeKey,
 } from '../routes.ts';
@@ -42,6 +47,8 @@ export interface ServiceStackProps extends StackProps {
   codesBucket: { bucketName: string; bucketArn: string };
   importFailureQueue: IQueue;
   mongoSecret: ISecret;
+  /** The data stack's event bus (contract §6b), by name and ARN. */
+  eventBus: { eventBusName: string; eventBusArn: string };
 }
 
 /**
@@ -90,6 +97,7 @@ export class ServiceStack extends Stack {
       codesBucket: () => codesBucketBinding(codesBucket),
       codesListing: () => codesListingBinding(codesBucket),
       importer: () => importerBinding(importer, config.importer.waitMs),
+      events: () => eventsBinding(props.eventBus),
     };
     for (const functionId of Object.keys(FUNCTIONS) as FunctionId[]) {
       for (const need of FUNCTION_SETTINGS[functionId].needs) built[functionId].bind(bindings[need]());
@@ -109,6 +117,13 @@ export class ServiceStack extends Stack {
       onFailure: new SqsDestination(props.importFailureQueue),
     });
 
+    // The low-stock sweep (contract §6b), off the request path. No retry: the next run is a minute away.
+    new Rule(this, 'PoolSweepSchedule', {
+      description: 'Runs the low-stock sweep (Pool Low / Pool Empty events)',
+      schedule: Schedule.rate(Duration.minutes(POOL_SWEEP_RATE_MINUTES)),
+      targets: [new LambdaFunction(this.functions[POOL_SWEEP_FUNCTION], { retryAttempts: 0 })],
+    });
+
     const api = this.buildApi(config);
     this.httpApi = api.httpApi;
     this.stage = api.stage;
@@ -120,6 +135,7 @@ export class ServiceStack extends Stack {
       routes: ROUTES,
       functions: built,
       importer,
+      poolSweep: this.functions[POOL_SWEEP_FUNCTION],
       importFailureQueue: props.importFailureQueue,
       api5xxAlarmPercent: config.api5xxAlarmPercent,
       alarmEmail: config.alarmEmail,

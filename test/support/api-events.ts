@@ -3,7 +3,7 @@ import type { Caller } from '../../lib/auth/caller.ts';
 import type { ApiEvent } from '../../lib/http/caller.ts';
 
 export interface ApiRequest {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT';
   /** Route template, e.g. `/v1/{campaignId}/reserve`. */
   route: string;
   pathParameters?: Record<string, string>;
