@@ -38,6 +38,17 @@ let dataJson: { Resources: Record<string, Resource>; Outputs: Record<string, { V
 let dependencies: string[];
 
 const functionIds = Object.keys(FUNCTIONS) as FunctionId[];
+/** The functions that need the database and nothing else. */
+const MONGO_ONLY = [
+  'heartbeat',
+  'count',
+  'reserve',
+  'assign',
+  'release',
+  'getImport',
+  'getPool',
+  'putPool',
+] as const satisfies readonly FunctionId[];
 const resourcesOf = (template: { Resources: Record<string, Resource> }, type: string) =>
   Object.entries(template.Resources).filter(([, resource]) => resource.Type === type);
 const logicalIdOf = (template: { Resources: Record<string, Resource> }, type: string) => {
@@ -234,16 +245,7 @@ describe('functions', () => {
       JWT_AUDIENCE: 'code-service',
       JWKS_URI: 'https://auth.example.com/.well-known/jwks.json',
     });
-    for (const functionId of [
-      'heartbeat',
-      'count',
-      'reserve',
-      'assign',
-      'release',
-      'getImport',
-      'getPool',
-      'putPool',
-    ] as const) {
+    for (const functionId of MONGO_ONLY) {
       expect(env(functionId), functionId).toEqual({ ...shared, ...mongo });
     }
     const eventBus = { EVENT_BUS_NAME: Match.objectLike({ 'Fn::GetStackOutput': Match.anyValue() }) };
@@ -449,16 +451,7 @@ describe('IAM', () => {
     const secret = ['secretsmanager:GetSecretValue'];
     const readCodes = ['s3:GetObject', 's3:GetObjectVersion'];
     expect(actions('authorizer')).toEqual([...xray].sort());
-    for (const functionId of [
-      'heartbeat',
-      'count',
-      'reserve',
-      'assign',
-      'release',
-      'getImport',
-      'getPool',
-      'putPool',
-    ] as const) {
+    for (const functionId of MONGO_ONLY) {
       expect(actions(functionId), functionId).toEqual([...xray, ...secret].sort());
     }
     expect(actions('poolSweep')).toEqual([...xray, ...secret, 'events:PutEvents'].sort());
@@ -546,22 +539,19 @@ describe('monitoring', () => {
       'code-service-pool-sweep-errors',
     ]);
     for (const alarm of Object.values(alarms)) expect(alarm.AlarmActions).toEqual([{ Ref: topicId }]);
-    expect(alarms['code-service-import-failed']).toMatchObject({
-      Namespace: 'CodeService',
-      MetricName: 'ImportFailed',
-      Dimensions: [{ Name: 'service', Value: 'code-service' }],
-      Statistic: 'Sum',
-      Threshold: 1,
-      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-    });
-    expect(alarms['code-service-events-failed']).toMatchObject({
-      Namespace: 'CodeService',
-      MetricName: 'EventsFailed',
-      Dimensions: [{ Name: 'service', Value: 'code-service' }],
-      Statistic: 'Sum',
-      Threshold: 1,
-      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-    });
+    for (const [alarmName, metricName] of [
+      ['code-service-import-failed', 'ImportFailed'],
+      ['code-service-events-failed', 'EventsFailed'],
+    ]) {
+      expect(alarms[alarmName!], alarmName).toMatchObject({
+        Namespace: 'CodeService',
+        MetricName: metricName,
+        Dimensions: [{ Name: 'service', Value: 'code-service' }],
+        Statistic: 'Sum',
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      });
+    }
     expect(alarms['code-service-pool-sweep-errors']).toMatchObject({
       Namespace: 'AWS/Lambda',
       MetricName: 'Errors',

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { listenLocal } from '../listen.ts';
+import { readBody } from '../read-body.ts';
 
 /**
  * A local stand-in for the service's EventBridge bus (contract §6b, §7): the subset of the
@@ -160,15 +161,6 @@ export async function startLocalEventBridge(options: LocalEventBridgeOptions): P
         server.closeAllConnections();
       }),
   };
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
 }
 
 function reply(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
