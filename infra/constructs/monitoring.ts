@@ -286,7 +286,7 @@ export class Monitoring extends Construct {
     const eventsFailed = new Alarm(this, 'EventsFailedAlarm', {
       alarmName: `${servicePrefix}-events-failed`,
       alarmDescription:
-        'EventBridge rejected events after retries (EventsFailed). Pool alerts stay in the pool outbox and are retried; import events are lost: see the ERROR logs for their ids.',
+        'EventBridge rejected events after retries (EventsFailed). Pool alerts stay in the pool outbox and the next sweep retries them; an import event waits for a redelivery of its S3 event. The ERROR logs name each eventId.',
       metric: serviceMetric(MetricName.EventsFailed),
       threshold: 1,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,

@@ -100,6 +100,10 @@ export async function runImport(job: ImportJob): Promise<ImportOutcome> {
       key: object.key,
       found: claim.kind,
     });
+    // Its end event did not get out then (contract §6b, at least once): this delivery publishes it.
+    if (claim.kind === 'finished' && claim.doc.outcomePublished === false) {
+      await publishImportEnded(claim.doc, claim.doc.count, claim.doc.error);
+    }
     return outcomeOf(claim.doc, claim.kind === 'finished' ? 'alreadyFinished' : 'inProgress');
   }
   const attempt = new ImportAttempt(claim.doc, fileKey);
