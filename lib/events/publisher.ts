@@ -25,7 +25,12 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 interface Rejection {
   code: string;
   message: string;
+  /** Worth another try: a failed call, or an entry EventBridge calls retryable. */
+  retry: boolean;
 }
+
+/** The per-entry errors EventBridge documents as retryable; the others (a malformed entry, no access) never pass. */
+const RETRYABLE_ENTRY_ERRORS = new Set(['InternalFailure', 'ThrottlingException']);
 
 /**
  * Publishes the events, retrying what EventBridge rejects. Never throws: an event still rejected
@@ -41,15 +46,18 @@ export async function publishEvents(events: readonly ServiceEvent[]): Promise<bo
 }
 
 async function publishChunk(events: readonly ServiceEvent[]): Promise<boolean[]> {
-  const rejected = new Map<number, Rejection>(events.map((_, i) => [i, { code: '', message: '' }]));
+  const rejected = new Map<number, Rejection>(
+    events.map((_, i) => [i, { code: '', message: '', retry: true }]),
+  );
   let busName: string | undefined;
-  for (let attempt = 0; rejected.size > 0; attempt++) {
+  for (let attempt = 0; ; attempt++) {
+    const pending = [...rejected].filter(([, why]) => why.retry).map(([i]) => i);
+    if (pending.length === 0) break;
     if (attempt > 0) {
       const delay = RETRY_DELAYS_MS[attempt - 1];
       if (delay === undefined) break;
       await sleep(delay);
     }
-    const pending = [...rejected.keys()];
     try {
       // Inside the try: even a configuration error must not escape into the caller's work.
       busName = eventsConfig().busName;
@@ -60,11 +68,18 @@ async function publishChunk(events: readonly ServiceEvent[]): Promise<boolean[]>
       pending.forEach((i, n) => {
         const result = answer.Entries?.[n];
         if (result?.EventId && !result.ErrorCode) rejected.delete(i);
-        else rejected.set(i, { code: result?.ErrorCode ?? 'NoResult', message: result?.ErrorMessage ?? '' });
+        else {
+          const code = result?.ErrorCode ?? 'NoResult';
+          rejected.set(i, {
+            code,
+            message: result?.ErrorMessage ?? '',
+            retry: !result || RETRYABLE_ENTRY_ERRORS.has(code),
+          });
+        }
       });
     } catch (error) {
       const message = (error as Error).message;
-      for (const i of pending) rejected.set(i, { code: (error as Error).name, message });
+      for (const i of pending) rejected.set(i, { code: (error as Error).name, message, retry: true });
     }
   }
   const ok = events.map((_, i) => !rejected.has(i));

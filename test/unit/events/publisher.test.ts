@@ -76,6 +76,16 @@ describe('publishEvents', () => {
     expect(addMetric).toHaveBeenCalledWith('EventsFailed', 'Count', 1);
   });
 
+  it('does not retry an entry EventBridge will never take', async () => {
+    vi.spyOn(logger, 'error').mockImplementation(() => {});
+    eventBridge.on(PutEventsCommand).resolves({
+      FailedEntryCount: 1,
+      Entries: [{ ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' }],
+    });
+    expect(await publishEvents([event(3)])).toEqual([false]);
+    expect(eventBridge.commandCalls(PutEventsCommand)).toHaveLength(1);
+  });
+
   it('never throws, even when every call fails', async () => {
     vi.spyOn(logger, 'error').mockImplementation(() => {});
     eventBridge.on(PutEventsCommand).rejects(new Error('connection refused'));
