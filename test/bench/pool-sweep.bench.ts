@@ -9,7 +9,8 @@
  *   (c) for contrast, an unbounded count of the same pools' available codes (what the sweep avoids).
  *
  *   npx tsx test/bench/pool-sweep.bench.ts [pools] [codesPerPool] [threshold]
- *   (embedded MongoDB, or MONGODB_URI when set)
+ *   (embedded MongoDB, or MONGODB_URI when set). At the full size the embedded server holds 10
+ *   million codes in this process: give it NODE_OPTIONS=--max-old-space-size=12288 (run-all does).
  */
 import { randomUUID } from 'node:crypto';
 import { startLocalEventBridge } from '../../infra/local/events/server.ts';
