@@ -25,6 +25,12 @@ export const FUNCTIONS = {
     entry: 'functions/import-s3.ts',
     description: 'S3 ObjectCreated trigger: streaming CSV importer',
   },
+  getPool: { entry: 'functions/get-pool.ts', description: 'GET /v1/{campaignId}/pools/{type}' },
+  putPool: { entry: 'functions/put-pool.ts', description: 'PUT /v1/{campaignId}/pools/{type}' },
+  poolSweep: {
+    entry: 'functions/pool-sweep.ts',
+    description: 'Scheduled low-stock sweep: publishes Pool Low / Pool Empty events',
+  },
 } as const;
 
 export type FunctionId = keyof typeof FUNCTIONS;
@@ -58,3 +64,7 @@ export const IMPORTER_FUNCTION: FunctionId = 'importS3';
 
 /** Objects whose creation triggers an import — the S3 notification filter, deployed and local. */
 export const IMPORT_TRIGGER = { prefix: 'codes/', suffix: '.csv' } as const;
+
+/** The scheduled low-stock sweep (contract §6b): every minute when deployed. */
+export const POOL_SWEEP_FUNCTION: FunctionId = 'poolSweep';
+export const POOL_SWEEP_RATE_MINUTES = 1;

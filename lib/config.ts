@@ -99,3 +99,12 @@ const uploadSchema = z
   }));
 export type UploadConfig = z.infer<typeof uploadSchema>;
 export const uploadConfig = lazy(() => load('upload', uploadSchema));
+
+const eventsSchema = z
+  .object({
+    /** The service's own EventBridge bus (contract §6b); locally the stand-in's bus. */
+    EVENT_BUS_NAME: nonEmpty,
+  })
+  .transform((env) => ({ busName: env.EVENT_BUS_NAME }));
+export type EventsConfig = z.infer<typeof eventsSchema>;
+export const eventsConfig = lazy(() => load('events', eventsSchema));

@@ -21,7 +21,8 @@ export type ErrorCode =
   | 'fileNotFound'
   | 'importNotFound'
   | 'invalidLimit'
-  | 'invalidCursor';
+  | 'invalidCursor'
+  | 'invalidThreshold';
 
 /**
  * The kind of each contract code (contract §4's table): what a ServiceError with that code is by
@@ -45,6 +46,7 @@ export const ERROR_KINDS: Record<ErrorCode, ErrorKind> = {
   importNotFound: 'notFound',
   invalidLimit: 'invalid',
   invalidCursor: 'invalid',
+  invalidThreshold: 'invalid',
 };
 
 export class ServiceError extends Error {

@@ -15,5 +15,9 @@ export const MetricName = {
   CodesReleased: 'CodesReleased',
   /** The authorizer could not verify at all (JWKS unreachable, unexpected error): an outage. */
   AuthorizerFailures: 'AuthorizerFailures',
+  /** Events accepted by the service's EventBridge bus (contract §6b). */
+  EventsPublished: 'EventsPublished',
+  /** Events EventBridge still rejected after the retries: lost unless republished (alarmed). */
+  EventsFailed: 'EventsFailed',
 } as const;
 export type MetricName = (typeof MetricName)[keyof typeof MetricName];

@@ -89,3 +89,11 @@ export function importerBinding(importer: IFunction, waitMs: number): Binding {
     ],
   };
 }
+
+/** The service's EventBridge bus (contract §6b): its name, and PutEvents on that bus only. */
+export function eventsBinding(bus: { eventBusName: string; eventBusArn: string }): Binding {
+  return {
+    environment: { EVENT_BUS_NAME: bus.eventBusName },
+    statements: [new PolicyStatement({ actions: ['events:PutEvents'], resources: [bus.eventBusArn] })],
+  };
+}

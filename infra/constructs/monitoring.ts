@@ -38,7 +38,8 @@ type ServicePanel =
   | 'importFailures'
   | 'reservations'
   | 'assignments'
-  | 'authorizer';
+  | 'authorizer'
+  | 'events';
 
 /**
  * Where each service metric of contract §6 is shown and with which statistic. Keyed by MetricName, so a
@@ -56,6 +57,8 @@ const SERVICE_METRIC_PANELS: Record<MetricName, { panel: ServicePanel; statistic
   CodesAssigned: { panel: 'assignments', statistics: [Stats.SUM] },
   CodesReleased: { panel: 'assignments', statistics: [Stats.SUM] },
   AuthorizerFailures: { panel: 'authorizer', statistics: [Stats.SUM] },
+  EventsPublished: { panel: 'events', statistics: [Stats.SUM] },
+  EventsFailed: { panel: 'events', statistics: [Stats.SUM] },
 };
 
 /**
@@ -94,6 +97,8 @@ export interface MonitoringProps {
   routes: readonly Route[];
   functions: Record<FunctionId, ServiceFunction>;
   importer: IFunction;
+  /** The scheduled low-stock sweep (contract §6b). */
+  poolSweep: IFunction;
   importFailureQueue: IQueue;
   /** The API stage's access log group (JSON lines, see access-log.ts). */
   accessLogs: ILogGroup;
@@ -225,7 +230,13 @@ export class Monitoring extends Construct {
     ];
   }
 
-  private serviceWidgets({ importer, importFailureQueue, functions, servicePrefix }: MonitoringProps) {
+  private serviceWidgets({
+    importer,
+    poolSweep,
+    importFailureQueue,
+    functions,
+    servicePrefix,
+  }: MonitoringProps) {
     const panel = (name: ServicePanel) =>
       (Object.entries(SERVICE_METRIC_PANELS) as [MetricName, (typeof SERVICE_METRIC_PANELS)[MetricName]][])
         .filter(([, placement]) => placement.panel === name)
@@ -283,11 +294,19 @@ export class Monitoring extends Construct {
         width: 12,
         height: 6,
       }),
+      new TextWidget({ markdown: '## Events (contract §6b)', width: 24, height: 1 }),
+      new GraphWidget({
+        title: 'Events published and failed',
+        left: panel('events'),
+        right: [poolSweep.metricErrors({ statistic: Stats.SUM, period: PERIOD, label: 'Pool sweep errors' })],
+        width: 24,
+        height: 6,
+      }),
     ];
   }
 
   private buildAlarms(props: MonitoringProps) {
-    const { servicePrefix, stage, importer, importFailureQueue, api5xxAlarmPercent } = props;
+    const { servicePrefix, stage, importer, poolSweep, importFailureQueue, api5xxAlarmPercent } = props;
     const importFailed = new Alarm(this, 'ImportFailedAlarm', {
       alarmName: `${servicePrefix}-import-failed`,
       alarmDescription: 'An import failed (ImportFailed metric). Lambda retries it; see the imports record.',
@@ -339,7 +358,37 @@ export class Monitoring extends Construct {
       datapointsToAlarm: 2,
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
-    return [importFailed, importerErrors, failureQueue, api5xxRate, ...this.operationsAlarms(props)];
+    // A lost event is a missed low-stock or import signal some other system waits for.
+    const eventsFailed = new Alarm(this, 'EventsFailedAlarm', {
+      alarmName: `${servicePrefix}-events-failed`,
+      alarmDescription:
+        'EventBridge rejected events after retries (EventsFailed). Pool alerts stay in the pool outbox and the next sweep retries them; an import event waits for a redelivery of its S3 event. The ERROR logs name each eventId.',
+      metric: serviceMetric(MetricName.EventsFailed, servicePrefix),
+      threshold: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    // A sweep that keeps failing means no low-stock alerts at all.
+    const poolSweepErrors = new Alarm(this, 'PoolSweepErrorsAlarm', {
+      alarmName: `${servicePrefix}-pool-sweep-errors`,
+      alarmDescription:
+        'The low-stock sweep failed in most runs of 5 minutes: no Pool Low / Pool Empty events.',
+      metric: poolSweep.metricErrors({ statistic: Stats.SUM, period: PERIOD }),
+      threshold: 3,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    return [
+      importFailed,
+      importerErrors,
+      failureQueue,
+      api5xxRate,
+      eventsFailed,
+      poolSweepErrors,
+      ...this.operationsAlarms(props),
+    ];
   }
 
   /**

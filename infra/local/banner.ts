@@ -47,6 +47,10 @@ Try it:
   # or import through the API (waits for the result)
   curl -s -X POST ${auth} ${jsonBody} -d '{"fileKey": "${key}"}' ${apiUrl}/v1/demo/codes
 
+  # low-stock alerts: set a threshold, then see what the sweep and the importer published
+  curl -s -X PUT ${auth} ${jsonBody} -d '{"lowStockThreshold": 2}' ${apiUrl}/v1/demo/pools/tm
+  curl -s '${apiUrl}/dev/events'
+
 Ctrl-C stops everything.
 `;
 }

@@ -13,6 +13,9 @@ export interface LocalEnvironment {
   importFunctionName: string;
   s3Endpoint: string;
   lambdaEndpoint: string;
+  /** The local EventBridge (contract §6b) and its bus. */
+  eventBridgeEndpoint: string;
+  eventBusName: string;
 }
 
 /** The credentials s3rver knows (its only account); the local invoke endpoint accepts any. */
@@ -30,6 +33,8 @@ export function applyLocalEnvironment(local: LocalEnvironment, env: NodeJS.Proce
     S3_FORCE_PATH_STYLE: 'true',
     AWS_ENDPOINT_URL_S3: local.s3Endpoint,
     AWS_ENDPOINT_URL_LAMBDA: local.lambdaEndpoint,
+    AWS_ENDPOINT_URL_EVENTBRIDGE: local.eventBridgeEndpoint,
+    EVENT_BUS_NAME: local.eventBusName,
     // Real AWS credentials from the shell would be refused by s3rver (unknown access key), and a
     // local run must never reach a real account by accident: the SDK reads these before any profile.
     AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,

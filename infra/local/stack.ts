@@ -11,7 +11,8 @@ import { devAuthEndpoints } from './auth/endpoints.ts';
 import { generateSigningKey, loadOrCreateSigningKey, type SigningKey } from './auth/keys.ts';
 import { mintToken, type TokenClaims, type TokenIssuer } from './auth/tokens.ts';
 import { applyLocalEnvironment, LOCAL_CREDENTIALS, type LocalEnvironment } from './environment.ts';
-import { type Gateway, startGateway } from './gateway/server.ts';
+import { DEFAULT_POOL_SWEEP_MS, type LocalEvents, startLocalEvents } from './events/local-events.ts';
+import { type Gateway, type LocalEndpoint, startGateway } from './gateway/server.ts';
 import { type LambdaInvokeServer, startLambdaInvokeServer } from './lambda/invoke-server.ts';
 import { ensureBundles } from './runtime/bundles.ts';
 import { FunctionContainers } from './runtime/container.ts';
@@ -40,6 +41,8 @@ export interface LocalStackOptions {
   stateDir?: string;
   /** Where the functions' bundles are built (default `.local/dist`, rebuilt only when stale). */
   bundleDir?: string;
+  /** How often the low-stock sweep runs (contract §6b: every minute when deployed); default 5 s. */
+  poolSweepMs?: number;
 }
 
 export interface LocalStack {
@@ -254,13 +257,36 @@ async function startBucket(
 }
 
 /**
- * Phase 7 — the API gateway in front of the function table, with the local token endpoints. The
- * token issuer names the gateway's own address, known only once it listens (port 0 = any).
+ * Phase 7 — events (contract §6b): the local EventBridge the functions publish to, `GET /dev/events`
+ * for the gateway, and the low-stock sweep on a timer (skipped until the functions are loaded).
+ */
+async function startEvents(
+  table: FunctionTable,
+  sweepEveryMs: number,
+  say: (line: string) => void,
+  stops: Stops,
+): Promise<LocalEvents> {
+  const events = await startLocalEvents({
+    sweepEveryMs,
+    sweep: () => {
+      const sweep = table.get('poolSweep');
+      return sweep && table.invoker(sweep, {});
+    },
+    say,
+  });
+  stops.add('local EventBridge and pool sweep', () => events.stop());
+  return events;
+}
+
+/**
+ * Phase 8 — the API gateway in front of the function table, with the local endpoints (tokens,
+ * events). The token issuer names the gateway's own address, known only once it listens.
  */
 async function startApi(
   port: number,
   table: FunctionTable,
   key: SigningKey,
+  localEndpoints: readonly LocalEndpoint[],
   say: (line: string) => void,
   stops: Stops,
 ): Promise<{ gateway: Gateway; issuer: TokenIssuer }> {
@@ -272,7 +298,7 @@ async function startApi(
     functionNamed: table.get,
     authorizer: 'authorizer',
     invoke: table.invoker,
-    localEndpoints: devAuthEndpoints(() => issuer),
+    localEndpoints: [...devAuthEndpoints(() => issuer), ...localEndpoints],
     log: (line) => say(`[gateway] ${line}`),
   });
   stops.add('gateway', () => gateway.close());
@@ -281,7 +307,7 @@ async function startApi(
 }
 
 /**
- * Phase 8 — the functions: each gets the environment the CDK stack sets in AWS (pointing at the
+ * Phase 9 — the functions: each gets the environment the CDK stack sets in AWS (pointing at the
  * local pieces), its deployed name, timeout and memory, and its deployment bundle. Containers
  * start on first invocation (a cold start), as in Lambda. Last, because the environment names
  * every server.
@@ -350,7 +376,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       say,
       stops,
     );
-    const { gateway, issuer } = await startApi(options.port ?? DEFAULTS.port, table, key, say, stops);
+    const events = await startEvents(table, options.poolSweepMs ?? DEFAULT_POOL_SWEEP_MS, say, stops);
+    const { gateway, issuer } = await startApi(
+      options.port ?? DEFAULTS.port,
+      table,
+      key,
+      events.localEndpoints,
+      say,
+      stops,
+    );
     await loadStackFunctions(
       table,
       {
@@ -362,6 +396,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         importFunctionName: deployedName(IMPORTER_FUNCTION),
         s3Endpoint: s3.endpoint,
         lambdaEndpoint: lambda.endpoint,
+        eventBridgeEndpoint: events.bridge.endpoint,
+        eventBusName: events.bridge.busName,
       },
       options.bundleDir ?? DEFAULT_BUNDLE_DIR,
     );

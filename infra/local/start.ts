@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { banner } from './banner.ts';
+import { DEFAULT_POOL_SWEEP_MS } from './events/local-events.ts';
 import { resetLocalState } from './reset.ts';
 import { DEFAULTS, type LocalStack, startLocalStack } from './stack.ts';
 
@@ -16,6 +17,8 @@ const settings = z
     S3_PORT: port.default(DEFAULTS.s3Port),
     BUCKET_NAME: z.string().trim().min(1).default(DEFAULTS.bucket),
     MONGODB_URI: z.string().trim().min(1).optional(),
+    /** How often the low-stock sweep runs locally (contract §6b). */
+    POOL_SWEEP_MS: z.coerce.number().int().positive().default(DEFAULT_POOL_SWEEP_MS),
     /** Keeps the database, the token signing key and the S3 objects across restarts (git-ignored). */
     LOCAL_STATE_DIR: z
       .string()
@@ -43,6 +46,7 @@ try {
     s3Port: env.S3_PORT,
     bucket: env.BUCKET_NAME,
     stateDir: env.LOCAL_STATE_DIR,
+    poolSweepMs: env.POOL_SWEEP_MS,
     ...(env.MONGODB_URI ? { mongoUri: env.MONGODB_URI } : {}),
   });
 } catch (error) {

@@ -1,4 +1,5 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { EventBus } from 'aws-cdk-lib/aws-events';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
@@ -7,11 +8,13 @@ import type { Construct } from 'constructs';
 export interface DataStackProps extends StackProps {
   /** Name of the existing Secrets Manager secret that holds the MongoDB connection string. */
   mongoSecretName: string;
+  /** Name of the service's own EventBridge bus (contract §6b). */
+  eventBusName: string;
 }
 
 /**
  * The stateful parts, kept apart from the service so the service stack can be replaced freely:
- * the codes bucket, the import failure queue, and a reference (by name) to the MongoDB secret,
+ * the codes bucket, the import failure queue, the event bus, and a reference (by name) to the MongoDB secret,
  * which is created outside CDK so the connection string never appears in a template.
  */
 export class DataStack extends Stack {
@@ -23,6 +26,7 @@ export class DataStack extends Stack {
   readonly accessLogsBucket: Bucket;
   readonly importFailureQueue: Queue;
   readonly mongoSecret: ISecret;
+  readonly eventBus: EventBus;
 
   constructor(scope: Construct, id: string, props: DataStackProps) {
     super(scope, id, props);
@@ -72,6 +76,9 @@ export class DataStack extends Stack {
       reason: "This queue is itself the importer's dead-letter queue (its on-failure destination).",
     });
 
+    // The service's own bus (contract §6b): pool and import events; consumers add their rules to it.
+    this.eventBus = new EventBus(this, 'EventBus', { eventBusName: props.eventBusName });
+
     this.mongoSecret = Secret.fromSecretNameV2(this, 'MongoUriSecret', props.mongoSecretName);
 
     new CfnOutput(this, DataStack.CODES_BUCKET_ARN_OUTPUT, { value: this.codesBucket.bucketArn });
@@ -80,5 +87,9 @@ export class DataStack extends Stack {
       description: 'Upload code files to s3://<this bucket>/codes/<campaignId>/<tm|external>/<name>.csv',
     });
     new CfnOutput(this, 'ImportFailureQueueUrl', { value: this.importFailureQueue.queueUrl });
+    new CfnOutput(this, 'EventBusName', {
+      value: this.eventBus.eventBusName,
+      description: 'Pool Low / Pool Empty / Import Succeeded / Import Failed events (source code-service)',
+    });
   }
 }

@@ -16,7 +16,9 @@ export type Need =
   /** Lists the codes bucket, so a missing upload is a 404 and not a 403. */
   | 'codesListing'
   /** Hands imports to the importer function. */
-  | 'importer';
+  | 'importer'
+  /** Publishes to the service's EventBridge bus (contract §6b). */
+  | 'events';
 
 export interface FunctionSettings {
   needs: readonly Need[];
@@ -60,11 +62,15 @@ export const FUNCTION_SETTINGS: Record<FunctionId, FunctionSettings> = {
   openapi: { needs: [], timeout: Duration.seconds(10), memory: 'api' },
   // Lambda's maximum: a very large file streams for minutes; progress is saved as it goes.
   importS3: {
-    needs: ['mongo', 'codesBucket'],
+    needs: ['mongo', 'codesBucket', 'events'],
     timeout: Duration.minutes(15),
     memory: 'importer',
     concurrency: 'importer',
   },
+  getPool: { needs: ['mongo'], timeout: API_TIMEOUT, memory: 'api' },
+  putPool: { needs: ['mongo'], timeout: API_TIMEOUT, memory: 'api' },
+  // Runs every minute: one run should finish before the next starts (overlaps are harmless).
+  poolSweep: { needs: ['mongo', 'events'], timeout: Duration.seconds(55), memory: 'api' },
 };
 
 const functionIds = () => Object.keys(FUNCTIONS) as FunctionId[];

@@ -21,8 +21,9 @@ export function defineStacks(app: App): CodeServiceStacks {
   // Acknowledgements are also written into the templates' Metadata (`cdk_nag`), an audit trail.
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { writeSuppressionsToCloudFormation: true }));
   const data = new DataStack(app, `${config.servicePrefix}-data`, {
-    description: 'Code service: codes bucket, import failure queue, MongoDB secret reference',
+    description: 'Code service: codes bucket, import failure queue, event bus, MongoDB secret reference',
     mongoSecretName: config.mongo.secretName,
+    eventBusName: `${config.servicePrefix}-events`,
   });
   const service = new ServiceStack(app, config.servicePrefix, {
     description: 'Code service: HTTP API, Lambda functions, S3 importer, dashboard and alarms',
@@ -36,6 +37,7 @@ export function defineStacks(app: App): CodeServiceStacks {
     },
     importFailureQueue: data.importFailureQueue,
     mongoSecret: data.mongoSecret,
+    eventBus: { eventBusName: data.eventBus.eventBusName, eventBusArn: data.eventBus.eventBusArn },
   });
   service.addStackDependency(data);
   Tags.of(app).add('service', config.servicePrefix);

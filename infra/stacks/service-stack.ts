@@ -9,6 +9,8 @@ import {
 } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
@@ -24,6 +26,7 @@ import {
   type Binding,
   codesBucketBinding,
   codesListingBinding,
+  eventsBinding,
   importerBinding,
   mongoBinding,
 } from '../constructs/bindings.ts';
@@ -34,6 +37,8 @@ import {
   type FunctionId,
   IMPORT_TRIGGER,
   IMPORTER_FUNCTION,
+  POOL_SWEEP_FUNCTION,
+  POOL_SWEEP_RATE_MINUTES,
   ROUTES,
   routeKey,
 } from '../routes.ts';
@@ -51,6 +56,8 @@ export interface ServiceStackProps extends StackProps {
   codesBucket: { bucketName: string; bucketArn: string };
   importFailureQueue: IQueue;
   mongoSecret: ISecret;
+  /** The data stack's event bus (contract §6b), by name and ARN. */
+  eventBus: { eventBusName: string; eventBusArn: string };
 }
 
 /**
@@ -102,6 +109,7 @@ export class ServiceStack extends Stack {
       codesBucket: () => codesBucketBinding(codesBucket),
       codesListing: () => codesListingBinding(codesBucket),
       importer: () => importerBinding(importer, config.importer.waitMs),
+      events: () => eventsBinding(props.eventBus),
     };
     for (const functionId of Object.keys(FUNCTIONS) as FunctionId[]) {
       for (const need of FUNCTION_SETTINGS[functionId].needs) built[functionId].bind(bindings[need]());
@@ -131,6 +139,13 @@ export class ServiceStack extends Stack {
       onFailure: new SqsDestination(props.importFailureQueue),
     });
 
+    // The low-stock sweep (contract §6b), off the request path. No retry: the next run is a minute away.
+    new Rule(this, 'PoolSweepSchedule', {
+      description: 'Runs the low-stock sweep (Pool Low / Pool Empty events)',
+      schedule: Schedule.rate(Duration.minutes(POOL_SWEEP_RATE_MINUTES)),
+      targets: [new LambdaFunction(this.functions[POOL_SWEEP_FUNCTION], { retryAttempts: 0 })],
+    });
+
     // The stage's access log (one JSON line per request), in its own log group.
     this.accessLogs = new LogGroup(this, 'ApiAccessLogs', {
       retention: config.logRetention,
@@ -148,6 +163,7 @@ export class ServiceStack extends Stack {
       routes: ROUTES,
       functions: built,
       importer,
+      poolSweep: this.functions[POOL_SWEEP_FUNCTION],
       importFailureQueue: props.importFailureQueue,
       accessLogs: this.accessLogs,
       api5xxAlarmPercent: config.api5xxAlarmPercent,

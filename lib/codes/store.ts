@@ -28,6 +28,17 @@ export async function countByStatus(scope: PoolScope, status: CodeStatus, now: D
   return dbCall(`count.${status}`, () => codes.countDocuments(statusFilter(scope, status, now)));
 }
 
+/**
+ * Available codes, counted up to `limit` only: the count stops scanning there, so its cost follows
+ * the limit, not the pool's size (the low-stock sweep asks for threshold + 1).
+ */
+export async function countAvailableUpTo(scope: PoolScope, now: Date, limit: number): Promise<number> {
+  const codes = await codesCollection();
+  return dbCall('count.availableUpTo', () =>
+    codes.countDocuments(statusFilter(scope, 'available', now), { limit }),
+  );
+}
+
 /** Up to `limit` available codes, starting `skip` codes into the pool (spreads concurrent callers). */
 export async function findAvailable(
   scope: PoolScope,

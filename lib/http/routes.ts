@@ -14,6 +14,7 @@ import type { ErrorCode } from '../errors.ts';
 import { listImportsQuerySchema } from '../import/list.ts';
 import { importViewSchema } from '../import/view-schema.ts';
 import { pageSchema } from '../paging/cursor.ts';
+import { poolSettingsBody, poolViewSchema } from '../pools/settings.ts';
 
 /**
  * The HTTP API's route table (contract §4): each route once, with what it takes and answers. The CDK
@@ -54,6 +55,7 @@ export interface ApiRoute {
 export const PATH_PARAMETERS: Record<string, z.ZodType> = {
   campaignId: campaignIdField.schema,
   importId: z.string().describe('An import id (32 hexadecimal characters)'),
+  type: typeField.schema,
 };
 
 const json = (description: string, schema: z.ZodType, headers?: Record<string, string>): RouteResponse => ({
@@ -216,6 +218,26 @@ export const API_ROUTES = [
     query: listImportsQuerySchema,
     responses: { 200: json('A page of import records', pageSchema(importViewSchema)) },
     errors: ['invalidCampaignId', 'invalidStatus', 'invalidLimit', 'invalidCursor'],
+  },
+  {
+    method: 'GET',
+    path: '/v1/{campaignId}/pools/{type}',
+    function: 'getPool',
+    authorized: true,
+    summary: 'A pool: counts by status, low-stock threshold and alert state',
+    responses: { 200: json('The pool view', poolViewSchema) },
+    errors: ['invalidCampaignId', 'invalidType'],
+  },
+  {
+    method: 'PUT',
+    path: '/v1/{campaignId}/pools/{type}',
+    function: 'putPool',
+    authorized: true,
+    summary: "Set a pool's low-stock threshold (null: no alerts)",
+    description: 'Pool Low events at the threshold T and at T/2, T/4, T/8; Pool Empty at 0 (contract §6b).',
+    body: poolSettingsBody,
+    responses: { 200: json('The pool view', poolViewSchema) },
+    errors: ['invalidCampaignId', 'invalidType', 'invalidThreshold'],
   },
 ] as const satisfies readonly ApiRoute[];
 

@@ -17,6 +17,7 @@ import {
   importIdOf,
   REJECT_SAMPLE_SIZE,
 } from './model.ts';
+import { publishImportEnded } from './outcome-events.ts';
 import {
   claimImport,
   commitBatch,
@@ -108,6 +109,10 @@ export async function runImport(job: ImportJob): Promise<ImportOutcome> {
       key: object.key,
       found: claim.kind,
     });
+    // Its end event did not get out then (contract §6b, at least once): this delivery publishes it.
+    if (claim.kind === 'finished' && claim.doc.outcomePublished === false) {
+      await publishImportEnded(claim.doc, claim.doc.count, claim.doc.error);
+    }
     return outcomeOf(claim.doc, claim.kind === 'finished' ? 'alreadyFinished' : 'inProgress');
   }
   const attempt = new ImportAttempt(claim.doc, fileKey);
@@ -129,6 +134,7 @@ export async function runImport(job: ImportJob): Promise<ImportOutcome> {
       count: attempt.count,
       progress: attempt.progress,
     });
+    await publishImportEnded(claim.doc, attempt.count);
     return { ...outcomeOf(claim.doc, 'imported'), status: 'succeeded', count: attempt.count };
   } catch (error) {
     if (error instanceof LeaseLostError) {
@@ -138,6 +144,8 @@ export async function runImport(job: ImportJob): Promise<ImportOutcome> {
     const failure = asImportFailure(error);
     const recorded = await recordFailure(claim.doc, error, failure);
     metrics.addMetric(MetricName.ImportFailed, MetricUnit.Count, 1);
+    // Failed for good (and recorded so): the import has ended.
+    if (failure && recorded) await publishImportEnded(claim.doc, attempt.count, recorded);
     // Transient: fail the invocation so the platform retries; the retry resumes from the record.
     // Permanent but not recorded (the database failed too): the retry records it.
     if (!failure || !recorded) throw error;
@@ -147,12 +155,12 @@ export async function runImport(job: ImportJob): Promise<ImportOutcome> {
   }
 }
 
-/** Marks the import failed; false when even that failed. */
+/** Marks the import failed and returns what it recorded; undefined when even that failed. */
 async function recordFailure(
   doc: ImportDocument,
   error: unknown,
   failure: ImportFailure | undefined,
-): Promise<boolean> {
+): Promise<ImportError | undefined> {
   const recorded: ImportError = failure
     ? {
         reason: failure.reason,
@@ -168,12 +176,12 @@ async function recordFailure(
   else logger.error('Import interrupted; a retry resumes it', { importId: doc._id, key: doc.key, error });
   try {
     await failImport(doc, recorded);
-    return true;
+    return recorded;
   } catch (markError) {
     // Typically the database is what failed. The record stays `running`, and its lease expires
     // (IMPORT_LEASE_MS without a heartbeat) before the platform's retry arrives, which resumes it.
     logger.error('Could not mark the import failed', { importId: doc._id, error: markError });
-    return false;
+    return undefined;
   }
 }
 

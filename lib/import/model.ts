@@ -139,6 +139,12 @@ export interface ImportDocument {
   finishedAt?: Date;
   /** From the first start to the finish, retries included. */
   durationMs?: number;
+  /**
+   * Whether EventBridge took the import's end event (contract §6b): false from the end until it
+   * did, so a redelivery of a finished import publishes it again (same eventId). Absent on records
+   * finished before events existed.
+   */
+  outcomePublished?: boolean;
 }
 
 /** What route 6 and route 1 show: the record without its lease and write-ahead internals. */

@@ -214,6 +214,7 @@ export function finishImport(
   return updateOwned('imports.finish', doc, {
     $set: {
       status: 'succeeded',
+      outcomePublished: false,
       updatedAt: now,
       finishedAt: now,
       durationMs: now.getTime() - doc.startedAt.getTime(),
@@ -230,9 +231,19 @@ export function failImport(
     $set: {
       status: 'failed',
       error,
+      // Only an end (failed for good) has an event to publish.
+      ...(error.retryable ? {} : { outcomePublished: false }),
       updatedAt: now,
       finishedAt: now,
       durationMs: now.getTime() - doc.startedAt.getTime(),
     },
   });
+}
+
+/** EventBridge took the import's end event: a redelivery need not publish it again. */
+export async function markOutcomePublished(importId: string): Promise<void> {
+  const imports = await importsCollection();
+  await dbCall('imports.outcomePublished', () =>
+    imports.updateOne({ _id: importId }, { $set: { outcomePublished: true } }),
+  );
 }

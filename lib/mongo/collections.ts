@@ -1,6 +1,7 @@
 import type { Collection, Db, IndexDescription } from 'mongodb';
 import { type CodeDocument, RESERVATION_TTL_MS, type ReservationClaim } from '../codes/model.ts';
 import { logger } from '../observability.ts';
+import type { PoolDocument } from '../pools/model.ts';
 import { getDb } from './client.ts';
 
 /**
@@ -68,4 +69,7 @@ export const codesCollection = withIndexes<CodeDocument>('codes', CODE_INDEXES);
 export const reservationClaimsCollection = withIndexes<ReservationClaim>('reservation_claims', [
   { key: { claimedAt: 1 }, expireAfterSeconds: RESERVATION_TTL_MS / 1000 },
 ]);
+
+/** One small document per pool (contract §6b); the sweep reads the pools that have a threshold. */
+export const poolsCollection = withIndexes<PoolDocument>('pools', [{ key: { lowStockThreshold: 1 } }]);
 export { withIndexes };

@@ -50,6 +50,12 @@ const FIRST_EVENTS: Record<FunctionId, unknown> = {
   listCodes: http('listCodes', { pathParameters: campaign, query: { type: 'tm' } }),
   listImports: http('listImports', { pathParameters: campaign }),
   openapi: http('openapi', { auth: null }),
+  getPool: http('getPool', { pathParameters: { ...campaign, type: 'tm' } }),
+  putPool: http('putPool', {
+    pathParameters: { ...campaign, type: 'tm' },
+    body: { lowStockThreshold: null },
+  }),
+  poolSweep: {},
   importS3: { Event: 's3:TestEvent' },
 };
 

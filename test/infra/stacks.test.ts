@@ -40,6 +40,17 @@ let dataJson: { Resources: Record<string, Resource>; Outputs: Record<string, { V
 let dependencies: string[];
 
 const functionIds = Object.keys(FUNCTIONS) as FunctionId[];
+/** The functions that need the database and nothing else. */
+const MONGO_ONLY = [
+  'heartbeat',
+  'count',
+  'reserve',
+  'assign',
+  'release',
+  'getImport',
+  'getPool',
+  'putPool',
+] as const satisfies readonly FunctionId[];
 const resourcesOf = (template: { Resources: Record<string, Resource> }, type: string) =>
   Object.entries(template.Resources).filter(([, resource]) => resource.Type === type);
 const logicalIdOf = (template: { Resources: Record<string, Resource> }, type: string) => {
@@ -193,6 +204,9 @@ describe('functions', () => {
       listImports: 29,
       openapi: 10,
       importS3: 900,
+      getPool: 29,
+      putPool: 29,
+      poolSweep: 55,
     };
     for (const functionId of functionIds) {
       const fn = serviceJson.Resources[ids[functionId]]!.Properties;
@@ -238,9 +252,14 @@ describe('functions', () => {
       JWT_AUDIENCE: 'code-service',
       JWKS_URI: 'https://auth.example.com/.well-known/jwks.json',
     });
-    for (const functionId of ['heartbeat', 'count', 'reserve', 'assign', 'release', 'getImport'] as const) {
+    for (const functionId of MONGO_ONLY) {
       expect(env(functionId), functionId).toEqual({ ...shared, ...mongo });
     }
+    const eventBus = { EVENT_BUS_NAME: Match.objectLike({ 'Fn::GetStackOutput': Match.anyValue() }) };
+    service.hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: 'code-service-pool-sweep',
+      Environment: { Variables: { ...shared, ...mongo, ...eventBus } },
+    });
     service.hasResourceProperties('AWS::Lambda::Function', {
       FunctionName: 'code-service-upload',
       Environment: {
@@ -255,7 +274,7 @@ describe('functions', () => {
     });
     service.hasResourceProperties('AWS::Lambda::Function', {
       FunctionName: 'code-service-import-s3',
-      Environment: { Variables: { ...shared, ...mongo, ...bucketName } },
+      Environment: { Variables: { ...shared, ...mongo, ...bucketName, ...eventBus } },
     });
   });
 
@@ -324,6 +343,37 @@ describe('S3 import trigger', () => {
     expect(dataJson.Outputs[destination['Fn::GetStackOutput'].OutputName]!.Value).toEqual({
       'Fn::GetAtt': [queueId, 'Arn'],
     });
+  });
+});
+
+describe('events (contract §6b)', () => {
+  it('has the service bus in the data stack, named after the service', () => {
+    data.resourceCountIs('AWS::Events::EventBus', 1);
+    data.hasResourceProperties('AWS::Events::EventBus', { Name: 'code-service-events' });
+    service.resourceCountIs('AWS::Events::EventBus', 0);
+  });
+
+  it('runs the pool sweep every minute from a schedule, without retries', () => {
+    const ids = functionLogicalIds();
+    service.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 minute)',
+      State: 'ENABLED',
+      Targets: [
+        Match.objectLike({
+          Arn: { 'Fn::GetAtt': [ids.poolSweep, 'Arn'] },
+          RetryPolicy: { MaximumRetryAttempts: 0 },
+        }),
+      ],
+    });
+    service.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      Principal: 'events.amazonaws.com',
+      FunctionName: { 'Fn::GetAtt': [ids.poolSweep, 'Arn'] },
+    });
+  });
+
+  it('charts events published and failed', () => {
+    expect(dashboardBody()).toContain('"title":"Events published and failed"');
   });
 });
 
@@ -423,9 +473,10 @@ describe('IAM', () => {
     const secret = ['secretsmanager:GetSecretValue'];
     const readCodes = ['s3:GetObject', 's3:GetObjectVersion'];
     expect(actions('authorizer')).toEqual([...xray].sort());
-    for (const functionId of ['heartbeat', 'count', 'reserve', 'assign', 'release', 'getImport'] as const) {
+    for (const functionId of MONGO_ONLY) {
       expect(actions(functionId), functionId).toEqual([...xray, ...secret].sort());
     }
+    expect(actions('poolSweep')).toEqual([...xray, ...secret, 'events:PutEvents'].sort());
     expect(actions('upload')).toEqual(
       [...xray, ...secret, ...readCodes, 's3:ListBucket', 'lambda:InvokeFunction'].sort(),
     );
@@ -434,6 +485,7 @@ describe('IAM', () => {
         ...xray,
         ...secret,
         ...readCodes,
+        'events:PutEvents',
         'sqs:GetQueueAttributes',
         'sqs:GetQueueUrl',
         'sqs:SendMessage',
@@ -450,6 +502,14 @@ describe('IAM', () => {
     }
     const invoke = statementsOf('upload').find((s) => actionsOf(s).includes('lambda:InvokeFunction'))!;
     expect(invoke.Resource).toEqual({ 'Fn::GetAtt': [ids.importS3, 'Arn'] });
+    // PutEvents on the service's own bus only (its ARN, from the data stack), never `*`.
+    const busId = logicalIdOf(dataJson, 'AWS::Events::EventBus');
+    for (const functionId of ['importS3', 'poolSweep'] as const) {
+      const put = statementsOf(functionId).find((s) => actionsOf(s).includes('events:PutEvents'))!;
+      expect(actionsOf(put), functionId).toEqual(['events:PutEvents']);
+      expect(JSON.stringify(put.Resource), functionId).toContain(busId);
+      expect(JSON.stringify(put.Resource), functionId).toContain('Fn::GetStackOutput');
+    }
   });
 });
 
@@ -495,19 +555,30 @@ describe('monitoring', () => {
     expect(Object.keys(alarms)).toEqual(
       expect.arrayContaining([
         'code-service-api-5xx-rate',
+        'code-service-events-failed',
         'code-service-import-failed',
         'code-service-import-failure-queue',
         'code-service-importer-errors',
+        'code-service-pool-sweep-errors',
       ]),
     );
     for (const alarm of Object.values(alarms)) expect(alarm.AlarmActions).toEqual([{ Ref: topicId }]);
-    expect(alarms['code-service-import-failed']).toMatchObject({
-      Namespace: 'CodeService',
-      MetricName: 'ImportFailed',
-      Dimensions: [{ Name: 'service', Value: 'code-service' }],
-      Statistic: 'Sum',
-      Threshold: 1,
-      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    for (const [alarmName, metricName] of [
+      ['code-service-import-failed', 'ImportFailed'],
+      ['code-service-events-failed', 'EventsFailed'],
+    ]) {
+      expect(alarms[alarmName!], alarmName).toMatchObject({
+        Namespace: 'CodeService',
+        MetricName: metricName,
+        Dimensions: [{ Name: 'service', Value: 'code-service' }],
+        Statistic: 'Sum',
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      });
+    }
+    expect(alarms['code-service-pool-sweep-errors']).toMatchObject({
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Errors',
     });
     expect(alarms['code-service-import-failure-queue']).toMatchObject({
       Namespace: 'AWS/SQS',

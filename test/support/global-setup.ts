@@ -3,6 +3,8 @@ import type { TestProject } from 'vitest/node';
 declare module 'vitest' {
   export interface ProvidedContext {
     mongoUri: string;
+    /** A local EventBridge every test file publishes to unless it starts its own (test-env.ts). */
+    eventBridgeEndpoint: string;
   }
 }
 
@@ -17,10 +19,15 @@ export default async function setup(project: TestProject): Promise<() => Promise
   // rather than in each file at once.
   const { buildFunctionBundles } = await import('../../infra/local/stack.ts');
   await buildFunctionBundles();
+  // The importer publishes its outcome events (contract §6b): without a bus to take them, every
+  // import test would try AWS. Files that check events start their own (test/support/events.ts).
+  const { startLocalEventBridge } = await import('../../infra/local/events/server.ts');
+  const bridge = await startLocalEventBridge({ busName: TEST_EVENT_BUS });
+  project.provide('eventBridgeEndpoint', bridge.endpoint);
   const external = process.env.MONGODB_URI;
   if (external) {
     project.provide('mongoUri', external);
-    return async () => {};
+    return () => bridge.stop();
   }
   const { startEmbeddedMongo, startEmbeddedMongoProcess } = await import('../../infra/local/mongo/index.ts');
   if (project.name === 'mongo-dbpath') {
@@ -31,11 +38,17 @@ export default async function setup(project: TestProject): Promise<() => Promise
     const server = await startEmbeddedMongoProcess({ dbpath });
     project.provide('mongoUri', server.uri);
     return async () => {
+      await bridge.stop();
       await server.stop();
       await rm(dbpath, { recursive: true, force: true });
     };
   }
   const server = await startEmbeddedMongo();
   project.provide('mongoUri', server.uri);
-  return () => server.stop();
+  return async () => {
+    await bridge.stop();
+    await server.stop();
+  };
 }
+
+export const TEST_EVENT_BUS = 'code-service-test-events';

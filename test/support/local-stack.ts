@@ -1,6 +1,6 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { LOCAL_CREDENTIALS } from '../../infra/local/environment.ts';
-import type { LocalStack } from '../../infra/local/stack.ts';
+import type { LocalStack, LocalStackOptions } from '../../infra/local/stack.ts';
 
 /** An SDK client for the local stack's bucket, as a developer would configure one. */
 export const s3ClientFor = (stack: Pick<LocalStack, 's3Endpoint'>): S3Client =>
@@ -75,13 +75,14 @@ export interface TestStack {
   stop(): Promise<void>;
 }
 
-export async function startTestStack(): Promise<TestStack> {
+export async function startTestStack(options: Partial<LocalStackOptions> = {}): Promise<TestStack> {
   const { startLocalStack } = await import('../../infra/local/stack.ts');
   const stack = await startLocalStack({
     port: 0,
     s3Port: 0,
     mongoUri: process.env.MONGODB_URI!,
     quiet: true,
+    ...options,
   });
   const s3 = s3ClientFor(stack);
   return {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { GatewayRequest } from '../gateway/request-event.ts';
-import { type GatewayResponse, gatewayError } from '../gateway/response.ts';
+import { gatewayError, gatewayJson as json } from '../gateway/response.ts';
 import type { LocalEndpoint } from '../gateway/server.ts';
 import { mintToken, type TokenIssuer } from './tokens.ts';
 
@@ -14,12 +14,6 @@ const tokenRequest = z.strictObject({
   sub: z.string().trim().min(1).max(256).optional(),
   isSupreme: z.boolean().optional(),
   expiresIn: z.number().int().positive().max(MAX_TTL_SECONDS).optional(),
-});
-
-const json = (statusCode: number, payload: unknown): GatewayResponse => ({
-  statusCode,
-  headers: { 'content-type': 'application/json' },
-  body: Buffer.from(JSON.stringify(payload)),
 });
 
 function parseBody(request: GatewayRequest): unknown {

@@ -26,6 +26,15 @@ export function gatewayError(statusCode: number, message: string): GatewayRespon
   };
 }
 
+/** A JSON answer of an endpoint the gateway serves itself (the local `/dev/*` endpoints). */
+export function gatewayJson(statusCode: number, payload: unknown): GatewayResponse {
+  return {
+    statusCode,
+    headers: { 'content-type': 'application/json' },
+    body: Buffer.from(JSON.stringify(payload)),
+  };
+}
+
 export const GatewayErrors = {
   notFound: () => gatewayError(404, 'Not Found'),
   unauthorized: () => gatewayError(401, 'Unauthorized'),

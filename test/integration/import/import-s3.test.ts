@@ -398,6 +398,8 @@ describe('observability', () => {
       CodesUpdated: ['Count', 1],
       CodesRejected: ['Count', 1],
       ImportDuration: ['Milliseconds', expect.any(Number)],
+      // Its Import Succeeded event (contract §6b), taken by the test run's local EventBridge.
+      EventsPublished: ['Count', 1],
     });
     const batches = info.mock.calls.filter(([message]) => message === 'Import batch committed');
     expect(batches.map(([, extra]) => extra as { batch: number; rows: number; count: unknown })).toEqual([

@@ -1,6 +1,8 @@
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BusEvent } from '../../../infra/local/events/server.ts';
 import { type LocalStack, startLocalStack } from '../../../infra/local/stack.ts';
+import { validDetail } from '../../support/events.ts';
 import { eventually, startTestStack, type TestStack } from '../../support/local-stack.ts';
 
 // The whole local stack on free ports, driven only over real HTTP and the S3 API, exactly as a
@@ -15,7 +17,7 @@ let api: TestStack['api'];
 let running: TestStack | undefined;
 
 beforeAll(async () => {
-  running = await startTestStack();
+  running = await startTestStack({ poolSweepMs: 100 });
   ({ stack, s3, api } = running);
 });
 afterAll(() => running?.stop());
@@ -136,5 +138,40 @@ describe('npm start, end to end', () => {
     expect(reply.status).toBe(200);
     expect(reply.headers.get('x-correlation-id')).toBe('e2e-correlation-1');
     expect(reply.headers.get('apigw-requestid')).toMatch(/^[A-Za-z0-9+/]{15}=$/);
+  });
+});
+
+// Contract §6b/§7: the importer and the sweep (on its local timer) publish through the real SDK to
+// the local EventBridge, and GET /dev/events on the gateway lists what it received.
+describe('events under npm start', () => {
+  const pool = 'e2e-events';
+  const eventsOf = (detailType: string) =>
+    eventually(
+      async () =>
+        (
+          await api<{ events: BusEvent[] }>(`/dev/events?detailType=${encodeURIComponent(detailType)}`, {
+            token: null,
+          })
+        ).body.events.filter((event) => event.detail.campaignId === pool),
+      (events) => events.length > 0,
+      `a ${detailType} event`,
+    );
+
+  it('lists the Import Succeeded of a file dropped into the bucket at GET /dev/events', async () => {
+    const body = Array.from({ length: 30 }, (_, i) => `EV-${i}`).join('\n');
+    await s3.send(new PutObjectCommand({ Bucket: stack.bucket, Key: `codes/${pool}/tm/f.csv`, Body: body }));
+    const [succeeded] = await eventsOf('Import Succeeded');
+    expect(succeeded).toMatchObject({ source: 'code-service', 'detail-type': 'Import Succeeded' });
+    expect(validDetail(succeeded!)).toMatchObject({ campaignId: pool, count: { in: 30, inserted: 30 } });
+  });
+
+  it('publishes Pool Low from the sweep on its timer once reserves cross the threshold', async () => {
+    const put = await api(`/v1/${pool}/pools/tm`, { method: 'PUT', body: { lowStockThreshold: 10 } });
+    expect(put.status).toBe(200);
+    expect((await api<string[]>(`/v1/${pool}/reserve?count=21&type=tm`)).body).toHaveLength(21);
+    const [low] = await eventsOf('Pool Low');
+    expect(validDetail(low!)).toMatchObject({ level: 10, available: 9, lowStockThreshold: 10 });
+    const view = await api<{ lastAlert: { level: number } }>(`/v1/${pool}/pools/tm`);
+    expect(view.body.lastAlert.level).toBe(10);
   });
 });
