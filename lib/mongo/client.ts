@@ -10,26 +10,41 @@ import { logger, serviceName, tracer } from '../observability.ts';
  */
 let connecting: Promise<MongoClient> | undefined;
 
+/** How long a container keeps the connection string before reading the secret again (rotation). */
+const SECRET_MAX_AGE_MS = 300_000;
+let cachedSecret: { value: Promise<string>; readAt: number } | undefined;
+
 /**
- * Powertools Parameters over a Secrets Manager client the tracer captures (a subsegment per read).
- * These modules, like the driver, are loaded on first use, not at cold start: a cold start that
- * does not reach the database (a rejected request) does not pay for them
- * (test/bench/cold-start.bench.ts).
+ * The Secrets Manager client, captured by the tracer (a subsegment per read) and loaded on first
+ * use, not at cold start: a cold start that does not reach the database (a rejected request) does
+ * not pay for it (test/bench/cold-start.bench.ts). The SDK is read directly rather than through
+ * Powertools Parameters: Parameters imports the SDK client statically, and a single-file bundle
+ * hoists that import of an external package to the top, so every function loaded the Secrets
+ * Manager client (and the SDK's HTTP stack) at init — a dynamic import of the SDK stays dynamic.
  */
-const secrets = lazy(async () => {
-  const [{ SecretsProvider }, { SecretsManagerClient }] = await Promise.all([
-    import('@aws-lambda-powertools/parameters/secrets'),
-    import('@aws-sdk/client-secrets-manager'),
-  ]);
-  return new SecretsProvider({ awsSdkV3Client: tracer.captureAWSv3Client(new SecretsManagerClient({})) });
+const secretsManager = lazy(async () => {
+  const sdk = await import('@aws-sdk/client-secrets-manager');
+  return { sdk, client: tracer.captureAWSv3Client(new sdk.SecretsManagerClient({})) };
 });
+
+async function readSecret(secretName: string): Promise<string> {
+  const { sdk, client } = await secretsManager();
+  const { SecretString } = await client.send(new sdk.GetSecretValueCommand({ SecretId: secretName }));
+  if (!SecretString?.trim()) throw new Error(`Secret ${secretName} holds no MongoDB connection string`);
+  return SecretString.trim();
+}
 
 async function resolveUri(config: MongoConfig): Promise<string> {
   if (config.uri) return config.uri;
-  // In AWS the URI lives in Secrets Manager; Powertools caches it for maxAge seconds.
-  const secret = await (await secrets()).get<string>(config.secretName!, { maxAge: 300 });
-  if (!secret) throw new Error(`Secret ${config.secretName} holds no MongoDB connection string`);
-  return secret.trim();
+  // In AWS the URI lives in Secrets Manager, kept for SECRET_MAX_AGE_MS; a failed read is not kept.
+  if (!cachedSecret || Date.now() - cachedSecret.readAt > SECRET_MAX_AGE_MS) {
+    const value = readSecret(config.secretName!);
+    cachedSecret = { value, readAt: Date.now() };
+    value.catch(() => {
+      if (cachedSecret?.value === value) cachedSecret = undefined;
+    });
+  }
+  return cachedSecret.value;
 }
 
 async function connect(): Promise<MongoClient> {
