@@ -50,6 +50,24 @@ export interface ImportJob {
   source: ImportSource;
 }
 
+/**
+ * The invocation's time left (Lambda's `context.getRemainingTimeInMillis()`). The importer stops
+ * at a safe point — between batches, with everything before committed — when too little is left
+ * to write another batch, and leaves the record `failed`, `retryable: true`: the platform's retry
+ * takes it over at once (no lease to wait out) and resumes after the last committed batch, rather
+ * than the function being killed mid-batch at its timeout. The local runtime sets this time to
+ * zero on Ctrl-C, so an interrupted `npm start` stops the same way.
+ */
+export type TimeLeft = () => number;
+
+/** Stop when less than this is left, or twice the slowest batch so far if that is more. */
+const STOP_MARGIN_MS = 5_000;
+
+/** This delivery stopped between batches because its time was running out (see TimeLeft). */
+class OutOfTimeError extends Error {
+  override readonly name = 'OutOfTimeError';
+}
+
 export interface ImportOutcome {
   importId: string;
   key: string;
@@ -63,7 +81,7 @@ export interface ImportOutcome {
   count: ImportCounts;
 }
 
-export async function runImport(job: ImportJob): Promise<ImportOutcome> {
+export async function runImport(job: ImportJob, timeLeft?: TimeLeft): Promise<ImportOutcome> {
   const { object } = job;
   const importId = importIdOf(object);
   const config = importConfig();
@@ -101,7 +119,7 @@ export async function runImport(job: ImportJob): Promise<ImportOutcome> {
     });
     return outcomeOf(claim.doc, claim.kind === 'finished' ? 'alreadyFinished' : 'inProgress');
   }
-  const attempt = new ImportAttempt(claim.doc, fileKey);
+  const attempt = new ImportAttempt(claim.doc, fileKey, timeLeft);
   logger.info(claim.resumed ? 'Import resumed' : 'Import started', {
     importId,
     bucket: object.bucket,
@@ -128,7 +146,8 @@ export async function runImport(job: ImportJob): Promise<ImportOutcome> {
     }
     const failure = asImportFailure(error);
     const recorded = await recordFailure(claim.doc, error, failure);
-    metrics.addMetric(MetricName.ImportFailed, MetricUnit.Count, 1);
+    // A stop for time is no failure: the retry resumes it (no alarm on ImportFailed).
+    if (!(error instanceof OutOfTimeError)) metrics.addMetric(MetricName.ImportFailed, MetricUnit.Count, 1);
     // Transient: fail the invocation so the platform retries; the retry resumes from the record.
     // Permanent but not recorded (the database failed too): the retry records it.
     if (!failure || !recorded) throw error;
@@ -154,6 +173,12 @@ async function recordFailure(
       }
     : { reason: 'internal', message: describeTransient(error), retryable: true, at: new Date() };
   if (failure) logger.warn('Import failed', { importId: doc._id, key: doc.key, error: recorded });
+  else if (error instanceof OutOfTimeError)
+    logger.warn('Import stopped between batches, its time running out; a retry resumes it', {
+      importId: doc._id,
+      key: doc.key,
+      error: recorded,
+    });
   else logger.error('Import interrupted; a retry resumes it', { importId: doc._id, key: doc.key, error });
   try {
     await failImport(doc, recorded);
@@ -168,6 +193,7 @@ async function recordFailure(
 
 /** What the record says about a transient failure: a category, never internals (hosts, stacks). */
 function describeTransient(error: unknown): string {
+  if (error instanceof OutOfTimeError) return error.message;
   if (error instanceof MongoError)
     return `The database failed or was unreachable (${error.name}); a retry resumes the import`;
   if (httpStatusOf(error) !== undefined || (error as { $metadata?: unknown })?.$metadata) {
@@ -184,10 +210,12 @@ class ImportAttempt {
   private readonly startCount: ImportCounts;
   private readonly started = performance.now();
   private ran = false;
+  private slowestBatchMs = 0;
 
   constructor(
     private readonly doc: ImportDocument,
     private readonly fileKey: FileKey | undefined,
+    private readonly timeLeft: TimeLeft | undefined,
   ) {
     this.count = { ...doc.count };
     this.startCount = { ...doc.count };
@@ -259,6 +287,12 @@ class ImportAttempt {
 
   private async write(batch: Batch, fileKey: FileKey): Promise<void> {
     const { doc } = this;
+    const left = this.timeLeft?.();
+    if (left !== undefined && left < Math.max(STOP_MARGIN_MS, 2 * this.slowestBatchMs)) {
+      throw new OutOfTimeError(
+        `The import stopped after row ${this.progress.rows}, its invocation's time running out (${left} ms left); a retry resumes it`,
+      );
+    }
     const began = performance.now();
     const codes = distinctCodes(batch);
     const distinct = codes.length;
@@ -310,6 +344,7 @@ class ImportAttempt {
     });
     doc.pending = undefined;
     const ms = performance.now() - began;
+    this.slowestBatchMs = Math.max(this.slowestBatchMs, ms);
     logger.info('Import batch committed', {
       importId: doc._id,
       batch: batch.index,
