@@ -1,4 +1,5 @@
 import { S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll } from 'vitest';
 import { LOCAL_CREDENTIALS } from '../../infra/local/environment.ts';
 import type { LocalStack } from '../../infra/local/stack.ts';
 
@@ -91,6 +92,34 @@ export async function startTestStack(): Promise<TestStack> {
     stop: async () => {
       s3.destroy();
       await stack.stop();
+    },
+  };
+}
+
+/**
+ * One local stack for this test file: started before its tests, stopped after them. The stack and
+ * its S3 client are there once the tests run; `api` may be taken at once (it calls the stack lazily).
+ */
+export function useTestStack(): Pick<TestStack, 'api'> & {
+  readonly stack: LocalStack;
+  readonly s3: S3Client;
+} {
+  let running: TestStack | undefined;
+  beforeAll(async () => {
+    running = await startTestStack();
+  });
+  afterAll(() => running?.stop());
+  const started = (): TestStack => {
+    if (!running) throw new Error('The test stack starts in beforeAll: use it inside tests');
+    return running;
+  };
+  return {
+    api: (path, init) => started().api(path, init),
+    get stack() {
+      return started().stack;
+    },
+    get s3() {
+      return started().s3;
     },
   };
 }
