@@ -80,7 +80,7 @@ async function main(): Promise<void> {
       LOCAL_STATE_DIR: stateDir,
       MONGODB_URI: mongo.uri,
       MONGODB_DB: 'local-stack-bench',
-      POWERTOOLS_LOG_LEVEL: 'WARN',
+      POWERTOOLS_LOG_LEVEL: 'ERROR',
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
