@@ -19,7 +19,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -27,7 +26,7 @@ import { fileURLToPath } from 'node:url';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { buildFunctionBundles } from '../../infra/local/stack.ts';
 import { importIdOf } from '../../lib/import/model.ts';
-import { apiOf, eventually, s3ClientFor } from '../support/local-stack.ts';
+import { apiOf, eventually, freePort, s3ClientFor } from '../support/local-stack.ts';
 import { benchMongo, fmt, printTable } from './support.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -35,16 +34,6 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 const SIZE = Number(process.argv[2] ?? 1_000_000);
 const BUCKET = 'code-service-local';
 const CAMPAIGN = 'rss-bench';
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 
 const rssMiB = async (pid: number): Promise<number> => {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');

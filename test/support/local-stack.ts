@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll } from 'vitest';
 import { LOCAL_CREDENTIALS } from '../../infra/local/environment.ts';
@@ -123,3 +124,14 @@ export function useTestStack(): Pick<TestStack, 'api'> & {
     },
   };
 }
+
+/** A TCP port free right now on 127.0.0.1 (for a stack started in another process). */
+export const freePort = (): Promise<number> =>
+  new Promise<number>((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });

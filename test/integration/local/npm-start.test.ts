@@ -1,14 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importIdOf } from '../../../lib/import/model.ts';
-import { apiOf, eventually, s3ClientFor } from '../../support/local-stack.ts';
+import { apiOf, eventually, freePort, s3ClientFor } from '../../support/local-stack.ts';
 
 // `npm start` itself, as a developer runs it: `npm start` in its own process group (a terminal's
 // Ctrl-C signals the whole group: npm and the stack alike), on free ports, against this file's
@@ -19,16 +18,6 @@ const BUCKET = 'code-service-local';
 /** Small batches, so a file of TOTAL codes is many batches and Ctrl-C lands mid-import. */
 const BATCH = 10_000;
 const TOTAL = 150_000;
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 
 interface Started {
   child: ChildProcess;
