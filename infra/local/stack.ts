@@ -80,8 +80,12 @@ export const buildFunctionBundles = (bundleDir = DEFAULT_BUNDLE_DIR): Promise<Ma
 /** A function's deployed name (infra/stacks/service-stack.ts): `importS3` → `code-service-import-s3`. */
 export const deployedName = (id: FunctionId): string => `${CONTEXT_DEFAULTS.servicePrefix}-${kebabCase(id)}`;
 const SUPREME_TOKEN_TTL_SECONDS = 12 * 3600;
-/** How long stop() lets imports already running finish before it shuts the invoke endpoint down. */
-const DRAIN_MS = 10_000;
+/**
+ * How long stop() waits for asynchronous invocations (imports) to reach a safe point once told their
+ * time is up, before it shuts the invoke endpoint and the containers down: with the gateway's and
+ * the bucket's closing (≤ 1 s each), the whole stop stays under 10 s.
+ */
+const DRAIN_MS = 7_000;
 
 /** Stops registered by the phases, run in the reverse of their start order by stop(). */
 class Stops {
@@ -152,6 +156,8 @@ interface FunctionTable {
   invoke(name: string, event: unknown, requestId?: string): Promise<unknown>;
   readonly invoker: Invoker<FunctionContainers>;
   load(functions: readonly FunctionContainers[]): void;
+  /** Every running invocation's time left drops to zero (FunctionContainers.windDown). */
+  windDown(): void;
 }
 
 /** Phase 3 — the (still empty) function table; its stop ends every function container. */
@@ -172,6 +178,9 @@ function createFunctionTable(stops: Stops): FunctionTable {
       return invoker(fn, event, requestId);
     },
     invoker,
+    windDown: () => {
+      for (const fn of byId.values()) fn.windDown();
+    },
     load: (functions) => {
       for (const fn of functions) {
         byId.set(fn.id, fn);
@@ -199,11 +208,7 @@ async function startInvokeEndpoint(
     onError: (name: string, error: unknown) =>
       say(`[lambda] ${name} failed: ${(error as Error)?.message ?? String(error)}`),
   });
-  stops.add('Lambda invoke endpoint', async () => {
-    // Let invocations already running (an import) finish, within bounds, then stop taking more.
-    await Promise.race([lambda.idle(), new Promise((resolve) => setTimeout(resolve, DRAIN_MS).unref())]);
-    await lambda.stop();
-  });
+  stops.add('Lambda invoke endpoint', () => lambda.stop());
   return lambda;
 }
 
@@ -348,8 +353,9 @@ async function loadStackFunctions(
  * behind a local API Gateway (with the JWT authorizer in front), a local S3 whose bucket invokes
  * the importer asynchronously on `codes/*.csv` creations, a local Lambda Invoke endpoint for the
  * upload route's hand-off, and MongoDB. One stack per process (the functions read process.env).
- * Phases start in the reverse of the order stop() needs: the gateway and S3 stop taking work
- * first, then running invocations drain, then the database goes. If any phase fails, whatever did
+ * Phases start in the reverse of the order stop() needs: running invocations are told their time
+ * is up, the gateway and S3 stop taking work, running invocations drain (an import stops between
+ * batches, its record resumable at once), then the containers and the database go. If any phase fails, whatever did
  * start is stopped and the error is thrown.
  */
 let started = false;
@@ -359,6 +365,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   // stack in this process (even after stop()) would run them against the first one's settings.
   if (started) throw new Error('One local stack per process: start the next one in a new process');
   started = true;
+  // The SDK prints on every start that its 2027 releases need Node 22. Lambda runs the functions
+  // on Node.js 24 (FUNCTION_RUNTIME, infra/constructs/service-function.ts), so the notice only
+  // concerns this local Node 20; the functions' containers inherit the setting (a copy of this env).
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const bucket = options.bucket ?? DEFAULTS.bucket;
   const say = options.quiet ? () => {} : (line: string) => console.log(line);
   const stops = new Stops(say);
@@ -385,6 +395,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       say,
       stops,
     );
+    // The first thing stop() does (stops run last registered first): the gateway and the bucket
+    // stop taking connections, running invocations are told their time is up (an import stops at
+    // its next batch; its S3 read stays open until then), failed asynchronous invocations are no
+    // longer retried, and running ones get DRAIN_MS to finish. The other stops then close the rest.
+    stops.add('winding down', async () => {
+      // Awaited (and any failure reported) by their own stops below.
+      for (const closing of [gateway.close(), s3.stopAccepting()]) closing.catch(() => undefined);
+      table.windDown();
+      lambda.stopRetrying();
+      await Promise.race([lambda.idle(), new Promise((resolve) => setTimeout(resolve, DRAIN_MS).unref())]);
+    });
     await loadStackFunctions(
       table,
       {

@@ -61,14 +61,26 @@ try {
 
 console.log(banner(stack, env.MONGODB_URI === undefined));
 
-let stopping = false;
+/**
+ * Ctrl-C: the first stops the stack gracefully (stack.stop(): running imports stop at their next
+ * safe point, their records resumable at once) and exits 0; a second exits at once.
+ *
+ * `npm start` runs this process with `exec node --import tsx` (package.json): neither tsx's CLI,
+ * which relays a signal and SIGKILLs a child that does not acknowledge it within ~30 ms (a busy
+ * import does not), nor a shell, which after Ctrl-C makes npm exit 130 whatever we exit with. npm
+ * itself then forwards the terminal's SIGINT to us: one Ctrl-C arrives twice, a few ms apart, so a
+ * signal within REPEAT_MS of the first is the same Ctrl-C, not a second one.
+ */
+const REPEAT_MS = 1000;
+let firstSignalAt: number | undefined;
 const shutdown = (signal: NodeJS.Signals) => {
-  if (stopping) {
+  if (firstSignalAt !== undefined) {
+    if (Date.now() - firstSignalAt < REPEAT_MS) return;
     console.log(`${signal} again: exiting without waiting.`);
     process.exit(130);
   }
-  stopping = true;
-  console.log(`${signal}: stopping…`);
+  firstSignalAt = Date.now();
+  console.log(`${signal}: stopping (running imports stop at their next batch; Ctrl-C again exits at once)…`);
   stack.stop().then(
     () => {
       console.log('Stopped.');

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { logger } from '../observability.ts';
-import { type ImportJob, type ImportOutcome, runImport } from './importer.ts';
+import { type ImportJob, type ImportOutcome, runImport, type TimeLeft } from './importer.ts';
 import { decodeEventKey } from './key.ts';
 import type { ImportObject } from './model.ts';
 import { importRequestSchema } from './request.ts';
@@ -37,14 +37,14 @@ export interface ImportEventResult {
   imports: ImportOutcome[];
 }
 
-export async function importEvent(event: unknown): Promise<ImportEventResult> {
+export async function importEvent(event: unknown, timeLeft?: TimeLeft): Promise<ImportEventResult> {
   const jobs = await jobsOf(event);
   const imports: ImportOutcome[] = [];
   let transient: unknown;
   // Every record of the event, even after one fails: the others must not wait for a retry.
   for (const job of jobs) {
     try {
-      imports.push(await runImport(job));
+      imports.push(await runImport(job, timeLeft));
     } catch (error) {
       transient ??= error;
     }

@@ -53,6 +53,24 @@ export interface ImportJob {
   correlationId?: string;
 }
 
+/**
+ * The invocation's time left (Lambda's `context.getRemainingTimeInMillis()`). The importer stops
+ * at a safe point — between batches, with everything before committed — when too little is left
+ * to write another batch, and leaves the record `failed`, `retryable: true`: the platform's retry
+ * takes it over at once (no lease to wait out) and resumes after the last committed batch, rather
+ * than the function being killed mid-batch at its timeout. The local runtime sets this time to
+ * zero on Ctrl-C, so an interrupted `npm start` stops the same way.
+ */
+export type TimeLeft = () => number;
+
+/** Stop when less than this is left, or twice the slowest batch so far if that is more. */
+const STOP_MARGIN_MS = 5_000;
+
+/** This delivery stopped between batches because its time was running out (see TimeLeft). */
+class OutOfTimeError extends Error {
+  override readonly name = 'OutOfTimeError';
+}
+
 export interface ImportOutcome {
   importId: string;
   key: string;
@@ -66,7 +84,7 @@ export interface ImportOutcome {
   count: ImportCounts;
 }
 
-export async function runImport(job: ImportJob): Promise<ImportOutcome> {
+export async function runImport(job: ImportJob, timeLeft?: TimeLeft): Promise<ImportOutcome> {
   const { object } = job;
   const importId = importIdOf(object);
   const config = importConfig();
@@ -115,7 +133,7 @@ export async function runImport(job: ImportJob): Promise<ImportOutcome> {
     }
     return outcomeOf(claim.doc, claim.kind === 'finished' ? 'alreadyFinished' : 'inProgress');
   }
-  const attempt = new ImportAttempt(claim.doc, fileKey);
+  const attempt = new ImportAttempt(claim.doc, fileKey, timeLeft);
   logger.info(claim.resumed ? 'Import resumed' : 'Import started', {
     importId,
     bucket: object.bucket,
@@ -143,7 +161,8 @@ export async function runImport(job: ImportJob): Promise<ImportOutcome> {
     }
     const failure = asImportFailure(error);
     const recorded = await recordFailure(claim.doc, error, failure);
-    metrics.addMetric(MetricName.ImportFailed, MetricUnit.Count, 1);
+    // A stop for time is no failure: the retry resumes it (no alarm on ImportFailed).
+    if (!(error instanceof OutOfTimeError)) metrics.addMetric(MetricName.ImportFailed, MetricUnit.Count, 1);
     // Failed for good (and recorded so): the import has ended.
     if (failure && recorded) await publishImportEnded(claim.doc, attempt.count, recorded);
     // Transient: fail the invocation so the platform retries; the retry resumes from the record.
@@ -170,9 +189,16 @@ async function recordFailure(
         at: new Date(),
       }
     : { reason: 'internal', message: describeTransient(error), retryable: true, at: new Date() };
-  // ERROR either way: a file that cannot be imported fails the invocation and must show in the
-  // errors-by-operation query and the importer's alarm like any other failure.
+  // A file that cannot be imported fails the invocation: ERROR, so it shows in the
+  // errors-by-operation query and the importer's alarm like an interruption does. Stopping between
+  // batches because the invocation's time runs out is routine (a WARN): the retry resumes it.
   if (failure) logger.error('Import failed', { importId: doc._id, key: doc.key, error: recorded });
+  else if (error instanceof OutOfTimeError)
+    logger.warn('Import stopped between batches, its time running out; a retry resumes it', {
+      importId: doc._id,
+      key: doc.key,
+      error: recorded,
+    });
   else logger.error('Import interrupted; a retry resumes it', { importId: doc._id, key: doc.key, error });
   try {
     await failImport(doc, recorded);
@@ -187,6 +213,7 @@ async function recordFailure(
 
 /** What the record says about a transient failure: a category, never internals (hosts, stacks). */
 function describeTransient(error: unknown): string {
+  if (error instanceof OutOfTimeError) return error.message;
   if (error instanceof MongoError)
     return `The database failed or was unreachable (${error.name}); a retry resumes the import`;
   if (httpStatusOf(error) !== undefined || (error as { $metadata?: unknown })?.$metadata) {
@@ -203,10 +230,12 @@ class ImportAttempt {
   private readonly startCount: ImportCounts;
   private readonly started = performance.now();
   private ran = false;
+  private slowestBatchMs = 0;
 
   constructor(
     private readonly doc: ImportDocument,
     private readonly fileKey: FileKey | undefined,
+    private readonly timeLeft: TimeLeft | undefined,
   ) {
     this.count = { ...doc.count };
     this.startCount = { ...doc.count };
@@ -278,6 +307,12 @@ class ImportAttempt {
 
   private async write(batch: Batch, fileKey: FileKey): Promise<void> {
     const { doc } = this;
+    const left = this.timeLeft?.();
+    if (left !== undefined && left < Math.max(STOP_MARGIN_MS, 2 * this.slowestBatchMs)) {
+      throw new OutOfTimeError(
+        `The import stopped after row ${this.progress.rows}, its invocation's time running out (${left} ms left); a retry resumes it`,
+      );
+    }
     const began = performance.now();
     const codes = distinctCodes(batch);
     const distinct = codes.length;
@@ -329,6 +364,7 @@ class ImportAttempt {
     });
     doc.pending = undefined;
     const ms = performance.now() - began;
+    this.slowestBatchMs = Math.max(this.slowestBatchMs, ms);
     logger.info('Import batch committed', {
       importId: doc._id,
       batch: batch.index,

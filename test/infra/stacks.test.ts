@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App } from 'aws-cdk-lib';
+import { Annotations, App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -97,11 +97,32 @@ function dashboardBody(): string {
   return body['Fn::Join'][1].map((part) => (typeof part === 'string' ? part : '<token>')).join('');
 }
 
+/**
+ * Runs `work` without CDK's "Bundling asset …" progress lines (written straight to stderr, one per
+ * function): a green run prints the test summary only. Anything else written still shows.
+ */
+function quietly<T>(work: () => T): T {
+  const write = process.stderr.write;
+  process.stderr.write = ((chunk: string | Uint8Array, ...rest: never[]) =>
+    String(chunk).startsWith('Bundling asset ')
+      ? true
+      : write.call(process.stderr, chunk, ...rest)) as typeof write;
+  try {
+    return work();
+  } finally {
+    process.stderr.write = write;
+  }
+}
+
 beforeAll(() => {
   outdir = mkdtempSync(join(tmpdir(), 'code-service-cdk-'));
   const app = new App({ context: cdkJson.context, outdir });
-  const stacks = defineStacks(app);
-  const assembly = app.synth();
+  // Assets are bundled as the stacks are defined.
+  const stacks = quietly(() => defineStacks(app));
+  // cdk.json holds the placeholder identity provider; a deploy must replace it (its warning is
+  // tested in config.test.ts), a synthesis for assertions need not print it.
+  Annotations.of(stacks.service).acknowledgeWarning('code-service:placeholderAuth', 'assertions only');
+  const assembly = quietly(() => app.synth());
   service = Template.fromStack(stacks.service);
   data = Template.fromStack(stacks.data);
   serviceJson = service.toJSON() as typeof serviceJson;

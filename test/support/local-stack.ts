@@ -1,4 +1,6 @@
+import { createServer } from 'node:net';
 import { S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll } from 'vitest';
 import { LOCAL_CREDENTIALS } from '../../infra/local/environment.ts';
 import type { LocalStack, LocalStackOptions } from '../../infra/local/stack.ts';
 
@@ -95,3 +97,42 @@ export async function startTestStack(options: Partial<LocalStackOptions> = {}): 
     },
   };
 }
+
+/**
+ * One local stack for this test file: started before its tests, stopped after them. The stack and
+ * its S3 client are there once the tests run; `api` may be taken at once (it calls the stack lazily).
+ */
+export function useTestStack(options: Partial<LocalStackOptions> = {}): Pick<TestStack, 'api'> & {
+  readonly stack: LocalStack;
+  readonly s3: S3Client;
+} {
+  let running: TestStack | undefined;
+  beforeAll(async () => {
+    running = await startTestStack(options);
+  });
+  afterAll(() => running?.stop());
+  const started = (): TestStack => {
+    if (!running) throw new Error('The test stack starts in beforeAll: use it inside tests');
+    return running;
+  };
+  return {
+    api: (path, init) => started().api(path, init),
+    get stack() {
+      return started().stack;
+    },
+    get s3() {
+      return started().s3;
+    },
+  };
+}
+
+/** A TCP port free right now on 127.0.0.1 (for a stack started in another process). */
+export const freePort = (): Promise<number> =>
+  new Promise<number>((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });

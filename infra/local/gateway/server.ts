@@ -258,5 +258,7 @@ export async function startGateway<F extends Invocable>(options: GatewayOptions<
   });
   const host = options.host ?? '127.0.0.1';
   const port = await listenLocal(server, options.port, host);
-  return { url: `http://${host}:${port}`, port, close: () => closeServer(server) };
+  let closed: Promise<void> | undefined;
+  // Once: the stack's stop begins with it and ends with it again.
+  return { url: `http://${host}:${port}`, port, close: () => (closed ??= closeServer(server)) };
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Context } from 'aws-lambda';
 import { listenLocal } from '../listen.ts';
 import { readBody } from '../read-body.ts';
@@ -43,6 +44,11 @@ export interface LambdaInvokeServer {
   port: number;
   /** Resolves when no asynchronous invocation is running or waiting for a retry. */
   idle(): Promise<void>;
+  /**
+   * The stack is stopping: failed asynchronous invocations are no longer retried (Lambda would
+   * retry later; here the import record says where the next delivery or route 1 resumes).
+   */
+  stopRetrying(): void;
   /** Stops accepting invocations (background runs are not interrupted). */
   stop(): Promise<void>;
 }
@@ -88,6 +94,8 @@ interface InvokeContext {
   retryDelays: readonly number[];
   timeoutMs: number;
   background: BackgroundRuns;
+  /** Aborted by stopRetrying(): pending retries give up. */
+  retrying: AbortController;
 }
 
 const run = (
@@ -115,7 +123,9 @@ async function runInBackground(
         endpoint.onError(name, error, { attempt, async: true });
         const delay = endpoint.retryDelays[attempt - 1];
         if (delay === undefined) return; // Lambda would now hand the event to the dead-letter queue.
-        await new Promise((resolve) => setTimeout(resolve, delay));
+        if (endpoint.retrying.signal.aborted) return;
+        const stopped = await sleep(delay, false, { signal: endpoint.retrying.signal }).catch(() => true);
+        if (stopped) return;
       }
     }
   } finally {
@@ -200,6 +210,7 @@ export async function startLambdaInvokeServer(
     retryDelays: options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS,
     timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     background: new BackgroundRuns(),
+    retrying: new AbortController(),
   };
   const server = createServer((req, res) => {
     handleInvoke(endpoint, req, res).catch((error: unknown) => {
@@ -214,6 +225,7 @@ export async function startLambdaInvokeServer(
     endpoint: `http://${host}:${port}`,
     port,
     idle: () => endpoint.background.idle(),
+    stopRetrying: () => endpoint.retrying.abort(),
     stop: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));

@@ -84,6 +84,11 @@ class Container {
     });
   }
 
+  /** The running invocation's time left becomes zero (see function-worker.mjs). */
+  windDown(): void {
+    if (!this.dead) this.worker.postMessage({ windDown: true });
+  }
+
   async stop(): Promise<void> {
     this.dead = true;
     await this.worker.terminate();
@@ -100,6 +105,7 @@ export class FunctionContainers {
   private readonly idle: Container[] = [];
   private readonly all = new Set<Container>();
   private stopped = false;
+  private windingDown = false;
 
   constructor(
     /** The route table's id (`importS3`). */
@@ -140,7 +146,8 @@ export class FunctionContainers {
       logStreamName: container.logStreamName,
       memoryMb: this.spec.memoryMb,
     });
-    const deadline = Date.now() + timeoutMs;
+    // Once winding down, an invocation starts with no time left (an import stops before its first batch).
+    const deadline = this.windingDown ? Date.now() : Date.now() + timeoutMs;
     const outcome = await Promise.race([container.run({ context, deadline, event }), timedOut]);
     clearTimeout(timer);
     if (outcome === 'timeout') {
@@ -167,6 +174,16 @@ export class FunctionContainers {
   /** Containers running right now (idle or busy), for measurements. */
   get size(): number {
     return this.all.size;
+  }
+
+  /**
+   * The stack is stopping: every running invocation's remaining time drops to zero, as if its
+   * timeout had come, so work that watches it (the importer) stops at its next safe point, while
+   * quick ones just finish. Terminating the containers is stop()'s job, after they had that chance.
+   */
+  windDown(): void {
+    this.windingDown = true;
+    for (const container of this.all) container.windDown();
   }
 
   async stop(): Promise<void> {

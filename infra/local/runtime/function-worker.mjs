@@ -21,10 +21,19 @@ const { handler } = await import(workerData.bundle);
 if (typeof handler !== 'function')
   throw new Error(`${workerData.functionName}: the bundle exports no handler`);
 
-parentPort.on('message', async ({ context, deadline, event }) => {
+// Set when the local stack is stopping (Ctrl-C): from then on the running invocation's time left
+// is zero, which the importer reads to stop at its next safe point (between batches).
+let windDownAt = Number.POSITIVE_INFINITY;
+
+parentPort.on('message', async (message) => {
+  if (message.windDown) {
+    windDownAt = Date.now();
+    return;
+  }
+  const { context, deadline, event } = message;
   const lambdaContext = {
     ...context,
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    getRemainingTimeInMillis: () => Math.max(0, Math.min(deadline, windDownAt) - Date.now()),
     done: () => {},
     fail: () => {},
     succeed: () => {},

@@ -26,6 +26,12 @@ export interface LocalS3 {
   endpoint: string;
   port: number;
   bucket: string;
+  /**
+   * Stops taking connections; requests in flight (an import's streaming read) go on. Resolves when
+   * the last connection has ended.
+   */
+  stopAccepting(): Promise<void>;
+  /** Stops taking connections, ends idle ones at once and those still busy after a moment. */
   close(): Promise<void>;
 }
 
@@ -161,15 +167,21 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
   const host = options.host ?? '127.0.0.1';
   const port = await listenLocal(server, options.port, host);
 
+  let closed: Promise<void> | undefined;
+  const stopAccepting = () =>
+    (closed ??= new Promise<void>((resolve, reject) =>
+      server.close((error) => (error ? reject(error) : resolve())),
+    ));
   return {
     endpoint: `http://${host}:${port}`,
     port,
     bucket: options.bucket,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeIdleConnections();
-        setTimeout(() => server.closeAllConnections(), 1000).unref();
-      }),
+    stopAccepting,
+    close: async () => {
+      const done = stopAccepting();
+      server.closeIdleConnections();
+      const cut = setTimeout(() => server.closeAllConnections(), 1000).unref();
+      await done.finally(() => clearTimeout(cut));
+    },
   };
 }

@@ -334,6 +334,43 @@ describe('deliveries', () => {
     expect(await findImport(record._id)).toEqual(record);
   });
 
+  it('stops between batches when its time runs out; the retry takes the record over at once and finishes it exactly', async () => {
+    const key = 'codes/out-of-time/tm/f.csv';
+    const rows = Array.from({ length: 10 }, (_, i) => `OT${i}`);
+    await s3.put(key, csvOf(rows));
+    const event = await objectCreatedEvent(s3, key);
+    // Time for a batch or two, then none left: what a 15-minute import meets near its timeout on
+    // Lambda, and what the local runtime does on Ctrl-C. (middy reads the clock once at the start.)
+    let reads = 0;
+    const context = {
+      ...lambdaContext('importS3'),
+      getRemainingTimeInMillis: () => (++reads <= 3 ? 60_000 : 0),
+    };
+    await expect(handler(event, context)).rejects.toThrow(/time running out/);
+    const { eTag, versionId } = event.Records[0]!.s3.object;
+    const importId = importIdOf({ bucket: s3.bucket, key, eTag, versionId });
+    const stopped = await findImport(importId);
+    expect(stopped).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      error: { reason: 'internal', retryable: true },
+    });
+    expect(stopped!.progress.batches).toBeGreaterThan(0);
+    expect(stopped!.progress.batches).toBeLessThan(3);
+    expect(stopped!.count.in).toBe(stopped!.progress.batches * BATCH_SIZE);
+
+    // The retry does not wait out a lease: it takes the record over and resumes after the last batch.
+    const resumed = await run(event);
+    expect(resumed.imports[0]).toMatchObject({ importId, status: 'succeeded', outcome: 'imported' });
+    const record = await findImport(importId);
+    expect(record).toMatchObject({
+      status: 'succeeded',
+      attempts: 2,
+      count: counts({ in: 10, inserted: 10 }),
+    });
+    expect((await codesOf('out-of-time')).sort()).toEqual([...rows].sort());
+  });
+
   it('runs one import for the same event delivered twice at the same time', async () => {
     const key = 'codes/concurrent/tm/f.csv';
     await s3.put(key, csvOf(Array.from({ length: 40 }, (_, i) => `C${i}`)));

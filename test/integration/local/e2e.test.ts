@@ -1,9 +1,9 @@
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { describe, expect, it } from 'vitest';
 import type { BusEvent } from '../../../infra/local/events/server.ts';
-import { type LocalStack, startLocalStack } from '../../../infra/local/stack.ts';
+import { startLocalStack } from '../../../infra/local/stack.ts';
 import { validDetail } from '../../support/events.ts';
-import { eventually, startTestStack, type TestStack } from '../../support/local-stack.ts';
+import { eventually, useTestStack } from '../../support/local-stack.ts';
 
 // The whole local stack on free ports, driven only over real HTTP and the S3 API, exactly as a
 // developer (or a client system) would use `npm start`. It shares this file's MongoDB database
@@ -11,16 +11,8 @@ import { eventually, startTestStack, type TestStack } from '../../support/local-
 const campaign = 'e2e-camp';
 const codes = Array.from({ length: 10 }, (_, i) => `E2E-${String(i + 1).padStart(4, '0')}`);
 
-let stack: LocalStack;
-let s3: S3Client;
-let api: TestStack['api'];
-let running: TestStack | undefined;
-
-beforeAll(async () => {
-  running = await startTestStack({ poolSweepMs: 100 });
-  ({ stack, s3, api } = running);
-});
-afterAll(() => running?.stop());
+const local = useTestStack({ poolSweepMs: 100 });
+const { api } = local;
 
 type Counts = { available: number; reserved: number; assigned: number };
 const counts = async (type = 'tm') => (await api<Counts>(`/v1/${campaign}/codes/count?type=${type}`)).body;
@@ -36,10 +28,10 @@ describe('npm start, end to end', () => {
     const csv = `code\r\n${codes.join('\r\n')}\r\n${codes[0]}\r\n`;
     // A space in the key: the event carries it URL-encoded (`first+batch.csv`) and the importer decodes it.
     const key = `codes/${campaign}/tm/first batch.csv`;
-    await s3.send(
-      new PutObjectCommand({ Bucket: stack.bucket, Key: key, Body: csv, ContentType: 'text/csv' }),
+    await local.s3.send(
+      new PutObjectCommand({ Bucket: local.stack.bucket, Key: key, Body: csv, ContentType: 'text/csv' }),
     );
-    const stored = await s3.send(new GetObjectCommand({ Bucket: stack.bucket, Key: key }));
+    const stored = await local.s3.send(new GetObjectCommand({ Bucket: local.stack.bucket, Key: key }));
     expect(await stored.Body!.transformToString()).toBe(csv);
 
     const imported = await eventually(counts, (c) => c.available === codes.length, 'the S3-triggered import');
@@ -72,7 +64,7 @@ describe('npm start, end to end', () => {
 
   it('imports through the upload route too, and triggers only on codes/…/*.csv', async () => {
     const put = (key: string, body: string) =>
-      s3.send(new PutObjectCommand({ Bucket: stack.bucket, Key: key, Body: body }));
+      local.s3.send(new PutObjectCommand({ Bucket: local.stack.bucket, Key: key, Body: body }));
     // Neither matches the trigger's filter (suffix .csv, prefix codes/): they must never be imported.
     await put(`codes/${campaign}/external/ignored.txt`, 'code\nIGNORED-1\n');
     await put(`elsewhere/${campaign}/external/outside.csv`, 'code\nOUTSIDE-1\n');
@@ -105,10 +97,14 @@ describe('npm start, end to end', () => {
     const traced = await api('/v1/nowhere', { token: null, headers: { 'x-correlation-id': 'e2e-gw-1' } });
     expect(traced.headers.get('x-correlation-id')).toBe('e2e-gw-1');
 
-    const forged = await api(`/v1/${campaign}/codes/count?type=tm`, { token: `${stack.supremeToken}x` });
+    const forged = await api(`/v1/${campaign}/codes/count?type=tm`, {
+      token: `${local.stack.supremeToken}x`,
+    });
     expect(forged).toMatchObject({ status: 403, body: { message: 'Forbidden' } });
 
-    const fan = await api(`/v1/${campaign}/codes/count?type=tm`, { token: stack.mintToken({ sub: 'fan' }) });
+    const fan = await api(`/v1/${campaign}/codes/count?type=tm`, {
+      token: local.stack.mintToken({ sub: 'fan' }),
+    });
     expect(fan.status).toBe(401);
     expect(fan.body).toMatchObject({ code: 'supremeUserRequired' });
 
@@ -159,7 +155,9 @@ describe('events under npm start', () => {
 
   it('lists the Import Succeeded of a file dropped into the bucket at GET /dev/events', async () => {
     const body = Array.from({ length: 30 }, (_, i) => `EV-${i}`).join('\n');
-    await s3.send(new PutObjectCommand({ Bucket: stack.bucket, Key: `codes/${pool}/tm/f.csv`, Body: body }));
+    await local.s3.send(
+      new PutObjectCommand({ Bucket: local.stack.bucket, Key: `codes/${pool}/tm/f.csv`, Body: body }),
+    );
     const [succeeded] = await eventsOf('Import Succeeded');
     expect(succeeded).toMatchObject({ source: 'code-service', 'detail-type': 'Import Succeeded' });
     expect(validDetail(succeeded!)).toMatchObject({ campaignId: pool, count: { in: 30, inserted: 30 } });

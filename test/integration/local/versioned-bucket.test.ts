@@ -1,21 +1,12 @@
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalStack } from '../../../infra/local/stack.ts';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { describe, expect, it } from 'vitest';
 import { importIdOf } from '../../../lib/import/model.ts';
-import { eventually, startTestStack, type TestStack } from '../../support/local-stack.ts';
+import { eventually, useTestStack } from '../../support/local-stack.ts';
 
 // The local bucket is versioned like the deployed one: an object overwritten while (or before) its
 // import runs keeps its version, and each version is imported exactly, with an honest record.
-let stack: LocalStack;
-let s3: S3Client;
-let api: TestStack['api'];
-let running: TestStack | undefined;
-
-beforeAll(async () => {
-  running = await startTestStack();
-  ({ stack, s3, api } = running);
-});
-afterAll(() => running?.stop());
+const local = useTestStack();
+const { api } = local;
 
 interface Record {
   status: string;
@@ -29,13 +20,15 @@ const csvOf = (prefix: string, n: number) =>
   `code\n${Array.from({ length: n }, (_, i) => `${prefix}-${String(i).padStart(6, '0')}`).join('\n')}\n`;
 
 async function put(key: string, body: string): Promise<string> {
-  const { VersionId } = await s3.send(new PutObjectCommand({ Bucket: stack.bucket, Key: key, Body: body }));
+  const { VersionId } = await local.s3.send(
+    new PutObjectCommand({ Bucket: local.stack.bucket, Key: key, Body: body }),
+  );
   expect(VersionId).toBeTruthy();
   return VersionId!;
 }
 
 const record = (campaign: string, key: string, versionId: string) =>
-  api<Record>(`/v1/${campaign}/imports/${importIdOf({ bucket: stack.bucket, key, versionId })}`);
+  api<Record>(`/v1/${campaign}/imports/${importIdOf({ bucket: local.stack.bucket, key, versionId })}`);
 const finished = (campaign: string, key: string, versionId: string) =>
   eventually(
     () => record(campaign, key, versionId),
@@ -52,12 +45,14 @@ describe('the versioned local bucket', () => {
     const second = await put(key, 'second');
     expect(second).not.toBe(first);
     const get = (extra: { VersionId?: string; IfMatch?: string }) =>
-      s3.send(new GetObjectCommand({ Bucket: stack.bucket, Key: key, ...extra }));
+      local.s3.send(new GetObjectCommand({ Bucket: local.stack.bucket, Key: key, ...extra }));
     const current = await get({});
     expect(current.VersionId).toBe(second);
     expect(await current.Body!.transformToString()).toBe('second');
     expect(await (await get({ VersionId: first })).Body!.transformToString()).toBe('first');
-    const head = await s3.send(new HeadObjectCommand({ Bucket: stack.bucket, Key: key, VersionId: first }));
+    const head = await local.s3.send(
+      new HeadObjectCommand({ Bucket: local.stack.bucket, Key: key, VersionId: first }),
+    );
     expect(head).toMatchObject({ VersionId: first, ContentLength: 5 });
     await expect(get({ IfMatch: '"0123456789abcdef0123456789abcdef"' })).rejects.toMatchObject({
       $metadata: { httpStatusCode: 412 },
