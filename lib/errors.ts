@@ -19,7 +19,10 @@ export type ErrorCode =
   | 'tooManyCodes'
   | 'invalidCampaignId'
   | 'fileNotFound'
-  | 'importNotFound';
+  | 'importNotFound'
+  | 'invalidStatuses'
+  | 'exportNotFound'
+  | 'purgeNotFound';
 
 export class ServiceError extends Error {
   override readonly name = 'ServiceError';

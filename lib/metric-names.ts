@@ -13,5 +13,8 @@ export const MetricName = {
   ReserveShortfall: 'ReserveShortfall',
   CodesAssigned: 'CodesAssigned',
   CodesReleased: 'CodesReleased',
+  CodesExported: 'CodesExported',
+  ExportFailed: 'ExportFailed',
+  CodesPurged: 'CodesPurged',
 } as const;
 export type MetricName = (typeof MetricName)[keyof typeof MetricName];

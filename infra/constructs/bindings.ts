@@ -3,7 +3,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ServiceConfig } from '../config.ts';
-import { IMPORT_TRIGGER } from '../routes.ts';
+import { EXPORTS_PREFIX, IMPORT_TRIGGER } from '../routes.ts';
 
 /**
  * What a function needs from the cloud to use one resource, in one place: the variables that tell
@@ -73,6 +73,58 @@ export function importerBinding(importer: IFunction, waitMs: number): Binding {
     environment: { IMPORT_FUNCTION_NAME: importer.functionName, IMPORT_WAIT_MS: String(waitMs) },
     statements: [
       new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [importer.functionArn] }),
+    ],
+  };
+}
+
+/** Hands exports to the export function (asynchronous Invoke). */
+export function exporterBinding(exporter: IFunction): Binding {
+  return {
+    environment: { EXPORT_FUNCTION_NAME: exporter.functionName },
+    statements: [
+      new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [exporter.functionArn] }),
+    ],
+  };
+}
+
+/** Hands purges to the purge function (asynchronous Invoke). */
+export function purgerBinding(purger: IFunction): Binding {
+  return {
+    environment: { PURGE_FUNCTION_NAME: purger.functionName },
+    statements: [
+      new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [purger.functionArn] }),
+    ],
+  };
+}
+
+/**
+ * Writes export files: PutObject (which also covers the multipart upload's create, part and
+ * complete calls) and AbortMultipartUpload, on `exports/*` only — never on the codes the importer reads.
+ */
+export function exportsWriteBinding(bucket: IBucket): Binding {
+  return {
+    environment: { BUCKET_NAME: bucket.bucketName },
+    statements: [
+      new PolicyStatement({
+        actions: ['s3:PutObject', 's3:AbortMultipartUpload'],
+        resources: [bucket.arnForObjects(`${EXPORTS_PREFIX}*`)],
+      }),
+    ],
+  };
+}
+
+/**
+ * Reads export files, for the pre-signed download URLs route 13 mints: a pre-signed URL carries
+ * the signer's permissions, so this is what the URL may do — GetObject on `exports/*` only.
+ */
+export function exportsReadBinding(bucket: IBucket): Binding {
+  return {
+    environment: {},
+    statements: [
+      new PolicyStatement({
+        actions: ['s3:GetObject'],
+        resources: [bucket.arnForObjects(`${EXPORTS_PREFIX}*`)],
+      }),
     ],
   };
 }

@@ -25,7 +25,14 @@ import { METRICS_NAMESPACE, POWERTOOLS_SERVICE_NAME, type ServiceFunction } from
 
 const PERIOD = Duration.minutes(5);
 
-type ServicePanel = 'importThroughput' | 'importDuration' | 'importFailures' | 'reservations' | 'assignments';
+type ServicePanel =
+  | 'importThroughput'
+  | 'importDuration'
+  | 'importFailures'
+  | 'reservations'
+  | 'assignments'
+  | 'jobCodes'
+  | 'jobFailures';
 
 /**
  * Where each service metric of contract §6 is shown and with which statistic. Keyed by MetricName, so a
@@ -42,6 +49,9 @@ const SERVICE_METRIC_PANELS: Record<MetricName, { panel: ServicePanel; statistic
   ReserveShortfall: { panel: 'reservations', statistics: [Stats.SUM] },
   CodesAssigned: { panel: 'assignments', statistics: [Stats.SUM] },
   CodesReleased: { panel: 'assignments', statistics: [Stats.SUM] },
+  CodesExported: { panel: 'jobCodes', statistics: [Stats.SUM] },
+  CodesPurged: { panel: 'jobCodes', statistics: [Stats.SUM] },
+  ExportFailed: { panel: 'jobFailures', statistics: [Stats.SUM] },
 };
 
 /**
@@ -69,6 +79,8 @@ export interface MonitoringProps {
   routes: readonly Route[];
   functions: Record<FunctionId, ServiceFunction>;
   importer: IFunction;
+  /** The export and purge functions (their errors beside the ExportFailed metric). */
+  jobFunctions: Partial<Record<FunctionId, IFunction>>;
   importFailureQueue: IQueue;
   api5xxAlarmPercent: number;
   alarmEmail: string | undefined;
@@ -158,7 +170,7 @@ export class Monitoring extends Construct {
     ];
   }
 
-  private serviceWidgets({ importer, importFailureQueue }: MonitoringProps) {
+  private serviceWidgets({ importer, importFailureQueue, jobFunctions }: MonitoringProps) {
     const panel = (name: ServicePanel) =>
       (Object.entries(SERVICE_METRIC_PANELS) as [MetricName, (typeof SERVICE_METRIC_PANELS)[MetricName]][])
         .filter(([, placement]) => placement.panel === name)
@@ -199,6 +211,24 @@ export class Monitoring extends Construct {
       new GraphWidget({
         title: 'Assignments and releases',
         left: panel('assignments'),
+        width: 12,
+        height: 6,
+      }),
+      new TextWidget({ markdown: '## Exports and purges', width: 24, height: 1 }),
+      new GraphWidget({
+        title: 'Codes exported and purged',
+        left: panel('jobCodes'),
+        width: 12,
+        height: 6,
+      }),
+      new GraphWidget({
+        title: 'Export failures and job function errors',
+        left: [
+          ...panel('jobFailures'),
+          ...Object.entries(jobFunctions).map(([functionId, fn]) =>
+            fn.metricErrors({ statistic: Stats.SUM, period: PERIOD, label: `${functionId} errors` }),
+          ),
+        ],
         width: 12,
         height: 6,
       }),

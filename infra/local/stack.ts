@@ -3,7 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { FUNCTIONS, type FunctionId, IMPORT_TRIGGER, IMPORTER_FUNCTION, ROUTES } from '../routes.ts';
+import {
+  EXPORTER_FUNCTION,
+  FUNCTIONS,
+  type FunctionId,
+  IMPORT_TRIGGER,
+  IMPORTER_FUNCTION,
+  JOB_FUNCTIONS,
+  PURGER_FUNCTION,
+  ROUTES,
+} from '../routes.ts';
 import { devAuthEndpoints } from './auth/endpoints.ts';
 import { generateSigningKey, loadOrCreateSigningKey, type SigningKey } from './auth/keys.ts';
 import { mintToken, type TokenClaims, type TokenIssuer } from './auth/tokens.ts';
@@ -54,8 +63,11 @@ export const LOCAL_IMPORT_TRIGGER: KeyFilter & { configurationId: string } = {
   configurationId: 'codes-csv-import',
 };
 
-/** Function timeouts as deployed: the S3 importer may stream for minutes, the API functions not. */
-const TIMEOUT_MS: Partial<Record<FunctionId, number>> = { importS3: 15 * 60_000 };
+/** Function timeouts as deployed: the importer and the job functions may run for minutes, the API functions not. */
+const TIMEOUT_MS: Partial<Record<FunctionId, number>> = {
+  importS3: 15 * 60_000,
+  ...Object.fromEntries(JOB_FUNCTIONS.map((id) => [id, 15 * 60_000])),
+};
 const DEFAULT_TIMEOUT_MS = 30_000;
 const SUPREME_TOKEN_TTL_SECONDS = 12 * 3600;
 /** How long stop() lets imports already running finish before it shuts the invoke endpoint down. */
@@ -208,6 +220,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       jwksUri: `${issuer.issuer}/.well-known/jwks.json`,
       bucket,
       importFunctionName: IMPORTER_FUNCTION,
+      exportFunctionName: EXPORTER_FUNCTION,
+      purgeFunctionName: PURGER_FUNCTION,
       s3Endpoint: s3.endpoint,
       lambdaEndpoint: lambda.endpoint,
     });

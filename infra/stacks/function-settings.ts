@@ -15,7 +15,15 @@ export type Need =
   /** Lists the codes bucket, so a missing upload is a 404 and not a 403. */
   | 'codesListing'
   /** Hands imports to the importer function. */
-  | 'importer';
+  | 'importer'
+  /** Hands exports to the export function. */
+  | 'exporter'
+  /** Hands purges to the purge function. */
+  | 'purger'
+  /** Writes export files under `exports/` (multipart upload). */
+  | 'exportsWrite'
+  /** Reads export files under `exports/` (pre-signs their download URLs). */
+  | 'exportsRead';
 
 export interface FunctionSettings {
   needs: readonly Need[];
@@ -48,6 +56,14 @@ export const FUNCTION_SETTINGS: Record<FunctionId, FunctionSettings> = {
   getImport: { needs: ['mongo'], timeout: API_TIMEOUT, memory: 'api' },
   // Lambda's maximum: a very large file streams for minutes; progress is saved as it goes.
   importS3: { needs: ['mongo', 'codesBucket'], timeout: Duration.minutes(15), memory: 'importer' },
+  startExport: { needs: ['mongo', 'exporter'], timeout: API_TIMEOUT, memory: 'api' },
+  getExport: { needs: ['mongo', 'exportsRead'], timeout: API_TIMEOUT, memory: 'api' },
+  // Streams a pool of any size: up to Lambda's maximum; Lambda's retry starts it over.
+  exportCodes: { needs: ['mongo', 'exportsWrite'], timeout: Duration.minutes(15), memory: 'importer' },
+  startPurge: { needs: ['mongo', 'purger'], timeout: API_TIMEOUT, memory: 'api' },
+  getPurge: { needs: ['mongo'], timeout: API_TIMEOUT, memory: 'api' },
+  // Batches of deletes, each noted in the record: a retry after the timeout resumes the purge.
+  purgeCodes: { needs: ['mongo'], timeout: Duration.minutes(15), memory: 'api' },
 };
 
 /** `getImport` → `get-import`: function names and construct ids read like the entry files. */

@@ -21,16 +21,23 @@ import {
   type Binding,
   codesBucketBinding,
   codesListingBinding,
+  exporterBinding,
+  exportsReadBinding,
+  exportsWriteBinding,
   importerBinding,
   mongoBinding,
+  purgerBinding,
 } from '../constructs/bindings.ts';
 import { Monitoring } from '../constructs/monitoring.ts';
 import { ServiceFunction } from '../constructs/service-function.ts';
 import {
+  EXPORTER_FUNCTION,
   FUNCTIONS,
   type FunctionId,
   IMPORT_TRIGGER,
   IMPORTER_FUNCTION,
+  JOB_FUNCTIONS,
+  PURGER_FUNCTION,
   ROUTES,
   routeKey,
 } from '../routes.ts';
@@ -90,6 +97,10 @@ export class ServiceStack extends Stack {
       codesBucket: () => codesBucketBinding(codesBucket),
       codesListing: () => codesListingBinding(codesBucket),
       importer: () => importerBinding(importer, config.importer.waitMs),
+      exporter: () => exporterBinding(this.functions[EXPORTER_FUNCTION]),
+      exportsWrite: () => exportsWriteBinding(codesBucket),
+      exportsRead: () => exportsReadBinding(codesBucket),
+      purger: () => purgerBinding(this.functions[PURGER_FUNCTION]),
     };
     for (const functionId of Object.keys(FUNCTIONS) as FunctionId[]) {
       for (const need of FUNCTION_SETTINGS[functionId].needs) built[functionId].bind(bindings[need]());
@@ -109,6 +120,13 @@ export class ServiceStack extends Stack {
       onFailure: new SqsDestination(props.importFailureQueue),
     });
 
+    // The export and purge functions are started by their routes' asynchronous Invoke: Lambda
+    // retries a failed job twice (an export starts over, a purge resumes); their records say
+    // why a job failed, so no failure queue is needed.
+    for (const worker of JOB_FUNCTIONS) {
+      this.functions[worker].configureAsyncInvoke({ retryAttempts: 2, maxEventAge: Duration.hours(6) });
+    }
+
     const api = this.buildApi(config);
     this.httpApi = api.httpApi;
     this.stage = api.stage;
@@ -120,6 +138,9 @@ export class ServiceStack extends Stack {
       routes: ROUTES,
       functions: built,
       importer,
+      jobFunctions: Object.fromEntries(
+        JOB_FUNCTIONS.map((functionId) => [functionId, this.functions[functionId]]),
+      ),
       importFailureQueue: props.importFailureQueue,
       api5xxAlarmPercent: config.api5xxAlarmPercent,
       alarmEmail: config.alarmEmail,

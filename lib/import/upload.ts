@@ -1,9 +1,8 @@
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { type Caller, requireSupreme } from '../auth/caller.ts';
 import { parseCampaignId } from '../codes/validation.ts';
 import { uploadConfig } from '../config.ts';
 import { ServiceError } from '../errors.ts';
-import { lazy } from '../lazy.ts';
+import { handOff } from '../handoff.ts';
 import { logger } from '../observability.ts';
 import { parseFileKey } from './key.ts';
 import { type ImportDocument, type ImportView, importIdOf, importView, isFinal } from './model.ts';
@@ -16,9 +15,8 @@ import { describeObject } from './source.ts';
  * trigger, and wait for it up to IMPORT_WAIT_MS. The import runs in the importer function, handed
  * over with an asynchronous Invoke: a function is frozen once it has answered, so work started
  * here could not outlive the answer, while the importer runs on (up to its own timeout) and its
- * failures are retried by the platform like a trigger's.
+ * failures are retried by the platform like a trigger's (lib/handoff.ts).
  */
-const lambdaClient = lazy(() => new LambdaClient({}));
 
 /** Leave this much of the function's own time for answering. */
 const ANSWER_MARGIN_MS = 1500;
@@ -67,13 +65,7 @@ export async function uploadCodes(
     ...(object.size === undefined ? {} : { size: object.size }),
     source: 'api',
   };
-  await lambdaClient().send(
-    new InvokeCommand({
-      FunctionName: config.importFunctionName,
-      InvocationType: 'Event',
-      Payload: Buffer.from(JSON.stringify(request)),
-    }),
-  );
+  await handOff(config.importFunctionName, request);
   logger.info('Import handed to the importer', { importId, key: object.key });
   const done = await waitForImport(importId, deadline);
   return done ? { state: 'finished', record: importView(done) } : { state: 'running', campaignId, importId };
