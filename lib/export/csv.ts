@@ -1,4 +1,5 @@
-import { type Options, stringify } from 'csv-stringify';
+import { Transform } from 'node:stream';
+import { type Options, stringify } from 'csv-stringify/sync';
 import type { CodeDocument } from '../codes/model.ts';
 import { statusOf } from '../codes/status-filters.ts';
 
@@ -19,17 +20,13 @@ export const EXPORT_COLUMNS = [
 ] as const;
 
 const CSV_OPTIONS: Options = {
-  header: true,
   columns: [...EXPORT_COLUMNS],
   record_delimiter: 'windows',
   cast: { date: (value) => value.toISOString() },
 };
 
-/** A CSV writer stream: rows in (as arrays in EXPORT_COLUMNS order), text out. */
-export const exportCsvWriter = () => stringify(CSV_OPTIONS);
-
-/** The fields an export reads from each code (the projection of its cursor). */
-export const EXPORT_PROJECTION = { _id: 1, type: 1, reserveId: 1, date: 1 } as const;
+/** Rows per piece of text: a stream chunk per row would cost more than the row itself. */
+const ROWS_PER_CHUNK = 1000;
 
 export function exportRow(doc: CodeDocument, now: Date): unknown[] {
   const { date } = doc;
@@ -42,4 +39,38 @@ export function exportRow(doc: CodeDocument, now: Date): unknown[] {
     date.reserved,
     date.assigned,
   ];
+}
+
+/**
+ * Codes in (objects), CSV text out (bytes): rows are written by csv-stringify a thousand at a time,
+ * the header before the first. `onPiece` hears the running totals of rows and bytes after each
+ * piece, and the stream waits for it (the export notes its progress there).
+ */
+export function exportCsvStream(now: Date, onPiece: (rows: number, bytes: number) => Promise<void>) {
+  let rows: unknown[][] = [];
+  let written = 0;
+  let bytes = 0;
+  let header = true;
+  const piece = (stream: Transform) => {
+    const text = Buffer.from(stringify(rows, { ...CSV_OPTIONS, header }), 'utf8');
+    header = false;
+    written += rows.length;
+    bytes += text.length;
+    rows = [];
+    stream.push(text);
+    return onPiece(written, bytes);
+  };
+  return new Transform({
+    writableObjectMode: true,
+    writableHighWaterMark: ROWS_PER_CHUNK,
+    transform(code: CodeDocument, _encoding, callback) {
+      rows.push(exportRow(code, now));
+      if (rows.length < ROWS_PER_CHUNK) return callback();
+      piece(this).then(() => callback(), callback);
+    },
+    flush(callback) {
+      if (rows.length === 0 && !header) return callback();
+      piece(this).then(() => callback(), callback);
+    },
+  });
 }

@@ -1,7 +1,6 @@
-import { Readable, Transform } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Upload } from '@aws-sdk/lib-storage';
-import type { CodeDocument } from '../codes/model.ts';
 import { campaignIdRange, statusCondition } from '../codes/status-filters.ts';
 import { exportBucketConfig, jobConfig } from '../config.ts';
 import { describeJobFailure } from '../jobs/failure.ts';
@@ -9,7 +8,7 @@ import { JobLeaseLostError } from '../jobs/record-store.ts';
 import { codesCollection } from '../mongo/collections.ts';
 import { logger, MetricName, MetricUnit, metrics } from '../observability.ts';
 import { s3Client } from '../s3.ts';
-import { EXPORT_PROJECTION, exportCsvWriter, exportRow } from './csv.ts';
+import { exportCsvStream } from './csv.ts';
 import { type ExportDocument, exportsStore } from './model.ts';
 
 /**
@@ -18,7 +17,8 @@ import { type ExportDocument, exportsStore } from './model.ts';
  * Every stage is a stream with back-pressure, so at most a few upload parts (PART_SIZE each) and
  * one cursor batch are in memory whatever the pool's size.
  *
- * Exactly once: the cursor walks the campaign's range of the `_id` index (see campaignIdRange),
+ * Exactly once: the cursor walks the campaign's range of the `_id` index (see campaignIdRange;
+ * hinted, and without a sort, which would hold the pool in the database's memory),
  * whose keys never change, so no code is read twice and every code that exists for the whole
  * export is read once, with its status at the moment the cursor passes it.
  *
@@ -113,37 +113,38 @@ async function writeExport(
       type: doc.type,
       ...(doc.codeStatus === undefined ? {} : statusCondition(doc.codeStatus, now)),
     },
-    { projection: EXPORT_PROJECTION, sort: { _id: 1 }, hint: { _id: 1 }, batchSize: CURSOR_BATCH },
+    // The hint makes MongoDB walk the `_id` index over the range (so in `_id` order, without a
+    // sort stage that would have to hold the whole pool); no sort is asked for on top of it.
+    { hint: { _id: 1 }, batchSize: CURSOR_BATCH },
   );
   let rows = 0;
   let size = 0;
-  async function* records(): AsyncGenerator<unknown[]> {
-    for await (const code of cursor) {
-      yield exportRow(code as CodeDocument, now);
-      // The progress note is also the lease's sign of life.
-      if (++rows % progressRows === 0) await exportsStore.update(doc, { progress: { rows } });
-    }
-  }
-  const counted = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      size += chunk.length;
-      callback(null, chunk);
-    },
+  // Reads ahead up to a cursor batch: the next batch is fetched (getMore) while this one is
+  // written, instead of the database and this function taking turns.
+  const source = Readable.from(cursor, { highWaterMark: CURSOR_BATCH });
+  let noted = 0;
+  const csv = exportCsvStream(now, async (written, bytes) => {
+    rows = written;
+    size = bytes;
+    // The progress note is also the lease's sign of life.
+    if (rows - noted < progressRows) return;
+    noted = rows;
+    await exportsStore.update(doc, { progress: { rows } });
   });
   const upload = new Upload({
     client: s3Client(),
-    params: { Bucket: bucket, Key: doc.key, Body: counted, ContentType: 'text/csv; charset=utf-8' },
+    params: { Bucket: bucket, Key: doc.key, Body: csv, ContentType: 'text/csv; charset=utf-8' },
     partSize: PART_SIZE,
     queueSize: QUEUE_SIZE,
     leavePartsOnError: false,
   });
-  const produced = pipeline(Readable.from(records()), exportCsvWriter(), counted);
+  const produced = pipeline(source, csv);
   try {
     // Both must finish: the upload completes only once the pipeline has ended its last stream.
     await Promise.all([produced, upload.done()]);
   } catch (error) {
     // Whichever side failed first, stop the other: the cursor is closed, the upload aborted.
-    counted.destroy(error as Error);
+    csv.destroy(error as Error);
     await upload.abort().catch(() => undefined);
     await Promise.allSettled([produced, cursor.close()]);
     throw error;

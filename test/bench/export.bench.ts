@@ -3,7 +3,7 @@
  * 1 000 000 and 5 000 000 codes (1 % reserved, 1 % assigned). For each size, in the same run and
  * on the same pool:
  *   (a) a bare driver cursor read of the same codes (the export's query: the campaign's `_id`
- *       range in `_id` order, the same projection and batch size), counting them;
+ *       range, hinted to the `_id` index, the same batch size), counting them;
  *   (c) the export end to end: the export function as deployed (its esbuild bundle) handling
  *       route 12's hand-off for the whole pool — cursor → csv-stringify → multipart upload;
  *   (b) a bare lib-storage multipart upload of a file of the same size as (c)'s (same part size
@@ -38,19 +38,24 @@ type Mode = 'cursor' | 'upload';
 async function child(mode: Mode, size: number, bytes: number): Promise<Measured> {
   if (mode === 'cursor') {
     const { campaignIdRange } = await import('../../lib/codes/status-filters.ts');
-    const { EXPORT_PROJECTION } = await import('../../lib/export/csv.ts');
     const client = await new MongoClient(process.env.MONGODB_URI!).connect();
     const codes = client.db(process.env.MONGODB_DB).collection<CodeDocument>('codes');
     const started = performance.now();
     let read = 0;
     const cursor = codes.find(
       { ...campaignIdRange(CAMPAIGN), type: 'tm' },
-      { projection: EXPORT_PROJECTION, sort: { _id: 1 }, hint: { _id: 1 }, batchSize: 5000 },
+      { hint: { _id: 1 }, batchSize: 5000 },
     );
     for await (const _ of cursor) read++;
     const seconds = (performance.now() - started) / 1000;
     await client.close();
-    return { codes: read, seconds, maxRssMb: peakRssMb() };
+    const cpu = process.cpuUsage();
+    return {
+      codes: read,
+      seconds,
+      maxRssMb: peakRssMb(),
+      detail: { cpuSeconds: (cpu.user + cpu.system) / 1e6 },
+    };
   }
   if (mode === 'upload') {
     const { S3Client } = await import('@aws-sdk/client-s3');
@@ -103,7 +108,8 @@ const started = performance.now();
 const result = await handler(JSON.parse(eventJson), context);
 const seconds = (performance.now() - started) / 1000;
 if (result.outcome !== 'exported' && result.outcome !== 'purged') throw new Error('job ' + JSON.stringify(result));
-console.log(JSON.stringify({ codes: result[field], seconds, maxRssMb: process.resourceUsage().maxRSS / 1024, detail: result }));
+const cpu = process.cpuUsage();
+console.log(JSON.stringify({ codes: result[field], seconds, maxRssMb: process.resourceUsage().maxRSS / 1024, detail: { ...result, cpuSeconds: (cpu.user + cpu.system) / 1e6 } }));
 process.exit(0); // the cached MongoDB client would keep a warm container alive; a process ends here
 `;
 
@@ -189,7 +195,7 @@ async function parent(sizes: number[]): Promise<void> {
 
         const cursor = await runChild('cursor', size, 0, env);
         console.error(
-          `[bench]   (a) cursor read   ${fmt(cursor.seconds)} s, peak RSS ${fmt(cursor.maxRssMb, 0)} MiB`,
+          `[bench]   (a) cursor read   ${fmt(cursor.seconds)} s, peak RSS ${fmt(cursor.maxRssMb, 0)} MiB, CPU ${fmt((cursor.detail as { cpuSeconds: number }).cpuSeconds)} s`,
         );
 
         const exportId = randomUUID().replaceAll('-', '');
@@ -219,7 +225,7 @@ async function parent(sizes: number[]): Promise<void> {
         );
         const bytes = (exporter.detail as { size: number }).size;
         console.error(
-          `[bench]   (c) end to end    ${fmt(exporter.seconds)} s, peak RSS ${fmt(exporter.maxRssMb, 0)} MiB, ${fmt(bytes / 1e6)} MB`,
+          `[bench]   (c) end to end    ${fmt(exporter.seconds)} s, peak RSS ${fmt(exporter.maxRssMb, 0)} MiB, ${fmt(bytes / 1e6)} MB, CPU ${fmt((exporter.detail as { cpuSeconds: number }).cpuSeconds)} s`,
         );
         if (exporter.codes !== size || cursor.codes !== size) {
           throw new Error(`exported ${exporter.codes} and read ${cursor.codes} codes instead of ${size}`);

@@ -1,6 +1,8 @@
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../../infra/local/stack.ts';
+import { eventually, localApi } from '../../support/local-api.ts';
+import { s3rverClient } from '../../support/s3rver.ts';
 
 // The whole local stack on free ports, driven only over real HTTP and the S3 API, exactly as a
 // developer (or a client system) would use `npm start`. It shares this file's MongoDB database
@@ -13,63 +15,17 @@ let s3: S3Client;
 
 beforeAll(async () => {
   stack = await startLocalStack({ port: 0, s3Port: 0, mongoUri: process.env.MONGODB_URI!, quiet: true });
-  s3 = new S3Client({
-    endpoint: stack.s3Endpoint,
-    region: 'us-east-1',
-    forcePathStyle: true,
-    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
+  s3 = s3rverClient(stack.s3Endpoint);
 });
 afterAll(async () => {
   s3?.destroy();
   await stack?.stop();
 });
 
-interface Reply<T> {
-  status: number;
-  headers: Headers;
-  body: T;
-}
-
-async function api<T = unknown>(
-  path: string,
-  init: { method?: string; token?: string | null; body?: unknown; headers?: Record<string, string> } = {},
-): Promise<Reply<T>> {
-  const token = init.token === undefined ? stack.supremeToken : init.token;
-  const response = await fetch(`${stack.apiUrl}${path}`, {
-    method: init.method ?? 'GET',
-    headers: {
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-      ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
-      ...init.headers,
-    },
-    ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
-  });
-  const text = await response.text();
-  return {
-    status: response.status,
-    headers: response.headers,
-    body: (text ? JSON.parse(text) : undefined) as T,
-  };
-}
+const api = localApi(() => stack);
 
 type Counts = { available: number; reserved: number; assigned: number };
 const counts = async (type = 'tm') => (await api<Counts>(`/v1/${campaign}/codes/count?type=${type}`)).body;
-
-/** Polls until `check` holds; the import runs asynchronously after the upload. */
-async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean, what: string): Promise<T> {
-  const deadline = Date.now() + 45_000;
-  let last: T = await read();
-  while (!check(last)) {
-    if (Date.now() > deadline)
-      throw new Error(`Timed out waiting for ${what}; last seen ${JSON.stringify(last)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    last = await read();
-  }
-  return last;
-}
 
 describe('npm start, end to end', () => {
   it('answers the heartbeat once everything is up', async () => {

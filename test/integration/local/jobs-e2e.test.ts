@@ -1,6 +1,8 @@
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../../infra/local/stack.ts';
+import { eventually, localApi } from '../../support/local-api.ts';
+import { s3rverClient } from '../../support/s3rver.ts';
 import { parseExport, tally } from '../jobs/support.ts';
 
 // Issue 12's "done when", through the whole local stack over real HTTP (as `npm start` serves it):
@@ -16,54 +18,16 @@ let s3: S3Client;
 
 beforeAll(async () => {
   stack = await startLocalStack({ port: 0, s3Port: 0, mongoUri: process.env.MONGODB_URI!, quiet: true });
-  s3 = new S3Client({
-    endpoint: stack.s3Endpoint,
-    region: 'us-east-1',
-    forcePathStyle: true,
-    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
+  s3 = s3rverClient(stack.s3Endpoint);
 });
 afterAll(async () => {
   s3?.destroy();
   await stack?.stop();
 });
 
-async function api<T = Record<string, unknown>>(
-  path: string,
-  init: { method?: string; body?: unknown } = {},
-): Promise<{ status: number; headers: Headers; body: T }> {
-  const response = await fetch(`${stack.apiUrl}${path}`, {
-    method: init.method ?? 'GET',
-    headers: {
-      authorization: `Bearer ${stack.supremeToken}`,
-      ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
-  });
-  const text = await response.text();
-  return {
-    status: response.status,
-    headers: response.headers,
-    body: (text ? JSON.parse(text) : undefined) as T,
-  };
-}
+const api = localApi(() => stack);
 
-/** Polls until `check` holds: imports, exports and purges run after their request has answered. */
-async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean, what: string): Promise<T> {
-  const deadline = Date.now() + 45_000;
-  let last = await read();
-  while (!check(last)) {
-    if (Date.now() > deadline)
-      throw new Error(`Timed out waiting for ${what}; last seen ${JSON.stringify(last)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    last = await read();
-  }
-  return last;
-}
-
-const counts = async () => (await api(`/v1/${campaign}/codes/count?type=tm`)).body;
+const counts = async () => (await api<Record<string, number>>(`/v1/${campaign}/codes/count?type=tm`)).body;
 
 /** Starts a job (route 12 or 14), follows its Location until it has finished, returns the record. */
 async function runJob(path: string, body: unknown) {
@@ -127,7 +91,7 @@ describe('exports and purges through npm start', () => {
     expect(record.count).toEqual({ deleted: 1100 });
     expect(await counts()).toEqual({ available: 0, reserved: 90, assigned: 10 });
 
-    const refused = await api(`/v1/${campaign}/purges`, {
+    const refused = await api<{ code: string }>(`/v1/${campaign}/purges`, {
       method: 'POST',
       body: { type: 'tm', statuses: ['reserved', 'assigned'] },
     });
