@@ -15,6 +15,7 @@
  *   npx tsx test/bench/export.bench.ts                  1 000 000 and 5 000 000 codes
  *   npx tsx test/bench/export.bench.ts 200000 1000000   other sizes (the purge runs on the first)
  *   BENCH_LOG_LEVEL=INFO npx tsx …                      also print the functions' log lines
+ *   BENCH_PURGE=false npx tsx …                         skip the purge
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
@@ -237,7 +238,7 @@ async function parent(sizes: number[]): Promise<void> {
         );
 
         let purge: Measured | undefined;
-        if (index === 0) {
+        if (index === 0 && process.env.BENCH_PURGE !== 'false') {
           const purgeId = randomUUID().replaceAll('-', '');
           const purgeRecord: PurgeDocument = {
             _id: purgeId,

@@ -1,4 +1,7 @@
-import type { LocalStack } from '../../infra/local/stack.ts';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll } from 'vitest';
+import { type LocalStack, startLocalStack } from '../../infra/local/stack.ts';
+import { s3rverClient } from './s3rver.ts';
 
 /** An answer of the local gateway, its JSON body parsed. */
 export interface Reply<T> {
@@ -52,4 +55,28 @@ export async function eventually<T>(
     last = await read();
   }
   return last;
+}
+
+export interface TestStack {
+  stack: () => LocalStack;
+  /** A client of the stack's local S3. */
+  s3: () => S3Client;
+}
+
+/**
+ * The whole local stack on free ports for this test file (started before its tests, stopped after),
+ * sharing the file's MongoDB database (test-env.ts): the embedded server or a real one alike.
+ */
+export function useLocalStack(): TestStack {
+  let stack: LocalStack | undefined;
+  let s3: S3Client | undefined;
+  beforeAll(async () => {
+    stack = await startLocalStack({ port: 0, s3Port: 0, mongoUri: process.env.MONGODB_URI!, quiet: true });
+    s3 = s3rverClient(stack.s3Endpoint);
+  });
+  afterAll(async () => {
+    s3?.destroy();
+    await stack?.stop();
+  });
+  return { stack: () => stack!, s3: () => s3! };
 }

@@ -1,8 +1,7 @@
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalStack, startLocalStack } from '../../../infra/local/stack.ts';
-import { eventually, localApi } from '../../support/local-api.ts';
-import { s3rverClient } from '../../support/s3rver.ts';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { describe, expect, it } from 'vitest';
+import { startLocalStack } from '../../../infra/local/stack.ts';
+import { eventually, localApi, useLocalStack } from '../../support/local-api.ts';
 
 // The whole local stack on free ports, driven only over real HTTP and the S3 API, exactly as a
 // developer (or a client system) would use `npm start`. It shares this file's MongoDB database
@@ -10,19 +9,8 @@ import { s3rverClient } from '../../support/s3rver.ts';
 const campaign = 'e2e-camp';
 const codes = Array.from({ length: 10 }, (_, i) => `E2E-${String(i + 1).padStart(4, '0')}`);
 
-let stack: LocalStack;
-let s3: S3Client;
-
-beforeAll(async () => {
-  stack = await startLocalStack({ port: 0, s3Port: 0, mongoUri: process.env.MONGODB_URI!, quiet: true });
-  s3 = s3rverClient(stack.s3Endpoint);
-});
-afterAll(async () => {
-  s3?.destroy();
-  await stack?.stop();
-});
-
-const api = localApi(() => stack);
+const { stack, s3 } = useLocalStack();
+const api = localApi(stack);
 
 type Counts = { available: number; reserved: number; assigned: number };
 const counts = async (type = 'tm') => (await api<Counts>(`/v1/${campaign}/codes/count?type=${type}`)).body;
@@ -38,10 +26,10 @@ describe('npm start, end to end', () => {
     const csv = `code\r\n${codes.join('\r\n')}\r\n${codes[0]}\r\n`;
     // A space in the key: the event carries it URL-encoded (`first+batch.csv`) and the importer decodes it.
     const key = `codes/${campaign}/tm/first batch.csv`;
-    await s3.send(
-      new PutObjectCommand({ Bucket: stack.bucket, Key: key, Body: csv, ContentType: 'text/csv' }),
+    await s3().send(
+      new PutObjectCommand({ Bucket: stack().bucket, Key: key, Body: csv, ContentType: 'text/csv' }),
     );
-    const stored = await s3.send(new GetObjectCommand({ Bucket: stack.bucket, Key: key }));
+    const stored = await s3().send(new GetObjectCommand({ Bucket: stack().bucket, Key: key }));
     expect(await stored.Body!.transformToString()).toBe(csv);
 
     const imported = await eventually(counts, (c) => c.available === codes.length, 'the S3-triggered import');
@@ -74,7 +62,7 @@ describe('npm start, end to end', () => {
 
   it('imports through the upload route too, and triggers only on codes/…/*.csv', async () => {
     const put = (key: string, body: string) =>
-      s3.send(new PutObjectCommand({ Bucket: stack.bucket, Key: key, Body: body }));
+      s3().send(new PutObjectCommand({ Bucket: stack().bucket, Key: key, Body: body }));
     // Neither matches the trigger's filter (suffix .csv, prefix codes/): they must never be imported.
     await put(`codes/${campaign}/external/ignored.txt`, 'code\nIGNORED-1\n');
     await put(`elsewhere/${campaign}/external/outside.csv`, 'code\nOUTSIDE-1\n');
@@ -103,10 +91,14 @@ describe('npm start, end to end', () => {
     const noToken = await api(`/v1/${campaign}/codes/count?type=tm`, { token: null });
     expect(noToken).toMatchObject({ status: 401, body: { message: 'Unauthorized' } });
 
-    const forged = await api(`/v1/${campaign}/codes/count?type=tm`, { token: `${stack.supremeToken}x` });
+    const forged = await api(`/v1/${campaign}/codes/count?type=tm`, {
+      token: `${stack().supremeToken}x`,
+    });
     expect(forged).toMatchObject({ status: 403, body: { message: 'Forbidden' } });
 
-    const fan = await api(`/v1/${campaign}/codes/count?type=tm`, { token: stack.mintToken({ sub: 'fan' }) });
+    const fan = await api(`/v1/${campaign}/codes/count?type=tm`, {
+      token: stack().mintToken({ sub: 'fan' }),
+    });
     expect(fan.status).toBe(401);
     expect(fan.body).toMatchObject({ code: 'supremeUserRequired' });
 

@@ -1,8 +1,6 @@
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalStack, startLocalStack } from '../../../infra/local/stack.ts';
-import { eventually, localApi } from '../../support/local-api.ts';
-import { s3rverClient } from '../../support/s3rver.ts';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { describe, expect, it } from 'vitest';
+import { eventually, localApi, useLocalStack } from '../../support/local-api.ts';
 import { parseExport, tally } from '../jobs/support.ts';
 
 // Issue 12's "done when", through the whole local stack over real HTTP (as `npm start` serves it):
@@ -13,19 +11,8 @@ const campaign = 'jobs-e2e';
 const CODES = 1200;
 const codes = Array.from({ length: CODES }, (_, i) => `JOB-${String(i).padStart(6, '0')}`);
 
-let stack: LocalStack;
-let s3: S3Client;
-
-beforeAll(async () => {
-  stack = await startLocalStack({ port: 0, s3Port: 0, mongoUri: process.env.MONGODB_URI!, quiet: true });
-  s3 = s3rverClient(stack.s3Endpoint);
-});
-afterAll(async () => {
-  s3?.destroy();
-  await stack?.stop();
-});
-
-const api = localApi(() => stack);
+const { stack, s3 } = useLocalStack();
+const api = localApi(stack);
 
 const counts = async () => (await api<Record<string, number>>(`/v1/${campaign}/codes/count?type=tm`)).body;
 
@@ -48,9 +35,9 @@ async function runJob(path: string, body: unknown) {
 
 describe('exports and purges through npm start', () => {
   it('imports a pool, reserves 100 codes and assigns 10 of them', async () => {
-    await s3.send(
+    await s3().send(
       new PutObjectCommand({
-        Bucket: stack.bucket,
+        Bucket: stack().bucket,
         Key: `codes/${campaign}/tm/pool.csv`,
         Body: `code\n${codes.join('\n')}\n`,
       }),
@@ -69,7 +56,7 @@ describe('exports and purges through npm start', () => {
   it('exports the whole pool: the pre-signed URL downloads every code once', async () => {
     const record = await runJob(`/v1/${campaign}/exports`, { type: 'tm' });
     expect(record.rows).toBe(CODES);
-    expect(new URL(record.url!).origin).toBe(new URL(stack.s3Endpoint).origin);
+    expect(new URL(record.url!).origin).toBe(new URL(stack().s3Endpoint).origin);
     const download = await fetch(record.url!); // what `curl "$url"` does
     expect(download.status).toBe(200);
     const rows = parseExport(await download.text());
