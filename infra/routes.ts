@@ -31,6 +31,18 @@ export const FUNCTIONS = {
     entry: 'functions/pool-sweep.ts',
     description: 'Scheduled low-stock sweep: publishes Pool Low / Pool Empty events',
   },
+  startExport: { entry: 'functions/start-export.ts', description: 'POST /v1/{campaignId}/exports' },
+  getExport: { entry: 'functions/get-export.ts', description: 'GET /v1/{campaignId}/exports/{exportId}' },
+  exportCodes: {
+    entry: 'functions/export-codes.ts',
+    description: 'Export job: streams a pool as CSV into exports/ (started by route 12)',
+  },
+  startPurge: { entry: 'functions/start-purge.ts', description: 'POST /v1/{campaignId}/purges' },
+  getPurge: { entry: 'functions/get-purge.ts', description: 'GET /v1/{campaignId}/purges/{purgeId}' },
+  purgeCodes: {
+    entry: 'functions/purge-codes.ts',
+    description: 'Purge job: deletes a pool codes of some statuses in batches (started by route 14)',
+  },
 } as const;
 
 export type FunctionId = keyof typeof FUNCTIONS;
@@ -61,6 +73,18 @@ export { routeKey } from '../lib/http/routes.ts';
 
 /** The function the S3 trigger and the upload route's asynchronous hand-off invoke. */
 export const IMPORTER_FUNCTION: FunctionId = 'importS3';
+
+/** The function route 12 hands exports to (asynchronous Invoke). */
+export const EXPORTER_FUNCTION: FunctionId = 'exportCodes';
+
+/** The function route 14 hands purges to (asynchronous Invoke). */
+export const PURGER_FUNCTION: FunctionId = 'purgeCodes';
+
+/** Functions that run jobs handed over by a route (asynchronous Invoke). */
+export const JOB_FUNCTIONS: readonly FunctionId[] = [EXPORTER_FUNCTION, PURGER_FUNCTION];
+
+/** Where export files go in the codes bucket: never under IMPORT_TRIGGER's prefix. */
+export const EXPORTS_PREFIX = 'exports/';
 
 /** Objects whose creation triggers an import — the S3 notification filter, deployed and local. */
 export const IMPORT_TRIGGER = { prefix: 'codes/', suffix: '.csv' } as const;

@@ -108,3 +108,48 @@ const eventsSchema = z
   .transform((env) => ({ busName: env.EVENT_BUS_NAME }));
 export type EventsConfig = z.infer<typeof eventsSchema>;
 export const eventsConfig = lazy(() => load('events', eventsSchema));
+
+const jobSchema = z
+  .object({
+    /**
+     * How long a running export or purge may go without a sign of life before a retry may take it
+     * over. Shorter than Lambda's first async retry (1 min), as for imports.
+     */
+    JOB_LEASE_MS: positiveInt.default(45_000),
+    /** Codes per purge batch: one find, one note in the record and one deleteMany each (contract §6a). */
+    PURGE_BATCH_SIZE: positiveInt.default(5_000),
+    /** Rows between two progress notes of a running export (they renew its lease too). */
+    EXPORT_PROGRESS_ROWS: positiveInt.default(50_000),
+  })
+  .transform((env) => ({
+    leaseMs: env.JOB_LEASE_MS,
+    purgeBatchSize: env.PURGE_BATCH_SIZE,
+    exportProgressRows: env.EXPORT_PROGRESS_ROWS,
+  }));
+export type JobConfig = z.infer<typeof jobSchema>;
+export const jobConfig = lazy(() => load('job', jobSchema));
+
+const exportBucketSchema = z
+  .object({
+    /** The bucket whose `exports/` prefix receives export files (the codes bucket). */
+    BUCKET_NAME: nonEmpty,
+  })
+  .transform((env) => ({ bucket: env.BUCKET_NAME }));
+export type ExportBucketConfig = z.infer<typeof exportBucketSchema>;
+export const exportBucketConfig = lazy(() => load('export bucket', exportBucketSchema));
+
+const exporterSchema = z
+  .object({
+    /** The export function route 12 hands an export to (asynchronous Invoke). */
+    EXPORT_FUNCTION_NAME: nonEmpty,
+  })
+  .transform((env) => ({ functionName: env.EXPORT_FUNCTION_NAME }));
+export const exporterConfig = lazy(() => load('exporter', exporterSchema));
+
+const purgerSchema = z
+  .object({
+    /** The purge function route 14 hands a purge to (asynchronous Invoke). */
+    PURGE_FUNCTION_NAME: nonEmpty,
+  })
+  .transform((env) => ({ functionName: env.PURGE_FUNCTION_NAME }));
+export const purgerConfig = lazy(() => load('purger', purgerSchema));

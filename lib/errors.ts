@@ -22,7 +22,10 @@ export type ErrorCode =
   | 'importNotFound'
   | 'invalidLimit'
   | 'invalidCursor'
-  | 'invalidThreshold';
+  | 'invalidThreshold'
+  | 'invalidStatuses'
+  | 'exportNotFound'
+  | 'purgeNotFound';
 
 /**
  * The kind of each contract code (contract §4's table): what a ServiceError with that code is by
@@ -47,6 +50,9 @@ export const ERROR_KINDS: Record<ErrorCode, ErrorKind> = {
   invalidLimit: 'invalid',
   invalidCursor: 'invalid',
   invalidThreshold: 'invalid',
+  invalidStatuses: 'invalid',
+  exportNotFound: 'notFound',
+  purgeNotFound: 'notFound',
 };
 
 export class ServiceError extends Error {

@@ -19,5 +19,8 @@ export const MetricName = {
   EventsPublished: 'EventsPublished',
   /** Events EventBridge still rejected after the retries: lost unless republished (alarmed). */
   EventsFailed: 'EventsFailed',
+  CodesExported: 'CodesExported',
+  ExportFailed: 'ExportFailed',
+  CodesPurged: 'CodesPurged',
 } as const;
 export type MetricName = (typeof MetricName)[keyof typeof MetricName];

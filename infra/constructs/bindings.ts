@@ -6,7 +6,7 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 // The function cdk-nag names its wildcard findings with, so an acknowledgement matches exactly.
 import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference.js';
 import type { ServiceConfig } from '../config.ts';
-import { IMPORT_TRIGGER } from '../routes.ts';
+import { EXPORTS_PREFIX, IMPORT_TRIGGER } from '../routes.ts';
 
 /**
  * What a function needs from the cloud to use one resource, in one place: the variables that tell
@@ -95,5 +95,57 @@ export function eventsBinding(bus: { eventBusName: string; eventBusArn: string }
   return {
     environment: { EVENT_BUS_NAME: bus.eventBusName },
     statements: [new PolicyStatement({ actions: ['events:PutEvents'], resources: [bus.eventBusArn] })],
+  };
+}
+
+/** Hands exports to the export function (asynchronous Invoke). */
+export function exporterBinding(exporter: IFunction): Binding {
+  return {
+    environment: { EXPORT_FUNCTION_NAME: exporter.functionName },
+    statements: [
+      new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [exporter.functionArn] }),
+    ],
+  };
+}
+
+/** Hands purges to the purge function (asynchronous Invoke). */
+export function purgerBinding(purger: IFunction): Binding {
+  return {
+    environment: { PURGE_FUNCTION_NAME: purger.functionName },
+    statements: [
+      new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [purger.functionArn] }),
+    ],
+  };
+}
+
+/**
+ * Writes export files: PutObject (which also covers the multipart upload's create, part and
+ * complete calls) and AbortMultipartUpload, on `exports/*` only — never on the codes the importer reads.
+ */
+export function exportsWriteBinding(bucket: IBucket): Binding {
+  return {
+    environment: { BUCKET_NAME: bucket.bucketName },
+    statements: [
+      new PolicyStatement({
+        actions: ['s3:PutObject', 's3:AbortMultipartUpload'],
+        resources: [bucket.arnForObjects(`${EXPORTS_PREFIX}*`)],
+      }),
+    ],
+  };
+}
+
+/**
+ * Reads export files, for the pre-signed download URLs route 13 mints: a pre-signed URL carries
+ * the signer's permissions, so this is what the URL may do — GetObject on `exports/*` only.
+ */
+export function exportsReadBinding(bucket: IBucket): Binding {
+  return {
+    environment: {},
+    statements: [
+      new PolicyStatement({
+        actions: ['s3:GetObject'],
+        resources: [bucket.arnForObjects(`${EXPORTS_PREFIX}*`)],
+      }),
+    ],
   };
 }

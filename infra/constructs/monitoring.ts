@@ -39,7 +39,9 @@ type ServicePanel =
   | 'reservations'
   | 'assignments'
   | 'authorizer'
-  | 'events';
+  | 'events'
+  | 'jobCodes'
+  | 'jobFailures';
 
 /**
  * Where each service metric of contract §6 is shown and with which statistic. Keyed by MetricName, so a
@@ -59,6 +61,9 @@ const SERVICE_METRIC_PANELS: Record<MetricName, { panel: ServicePanel; statistic
   AuthorizerFailures: { panel: 'authorizer', statistics: [Stats.SUM] },
   EventsPublished: { panel: 'events', statistics: [Stats.SUM] },
   EventsFailed: { panel: 'events', statistics: [Stats.SUM] },
+  CodesExported: { panel: 'jobCodes', statistics: [Stats.SUM] },
+  CodesPurged: { panel: 'jobCodes', statistics: [Stats.SUM] },
+  ExportFailed: { panel: 'jobFailures', statistics: [Stats.SUM] },
 };
 
 /**
@@ -99,6 +104,8 @@ export interface MonitoringProps {
   importer: IFunction;
   /** The scheduled low-stock sweep (contract §6b). */
   poolSweep: IFunction;
+  /** The export and purge functions (their errors beside the ExportFailed metric). */
+  jobFunctions: Partial<Record<FunctionId, IFunction>>;
   importFailureQueue: IQueue;
   /** The API stage's access log group (JSON lines, see access-log.ts). */
   accessLogs: ILogGroup;
@@ -233,6 +240,7 @@ export class Monitoring extends Construct {
   private serviceWidgets({
     importer,
     poolSweep,
+    jobFunctions,
     importFailureQueue,
     functions,
     servicePrefix,
@@ -300,6 +308,24 @@ export class Monitoring extends Construct {
         left: panel('events'),
         right: [poolSweep.metricErrors({ statistic: Stats.SUM, period: PERIOD, label: 'Pool sweep errors' })],
         width: 24,
+        height: 6,
+      }),
+      new TextWidget({ markdown: '## Exports and purges', width: 24, height: 1 }),
+      new GraphWidget({
+        title: 'Codes exported and purged',
+        left: panel('jobCodes'),
+        width: 12,
+        height: 6,
+      }),
+      new GraphWidget({
+        title: 'Export failures and job function errors',
+        left: [
+          ...panel('jobFailures'),
+          ...Object.entries(jobFunctions).map(([functionId, fn]) =>
+            fn.metricErrors({ statistic: Stats.SUM, period: PERIOD, label: `${functionId} errors` }),
+          ),
+        ],
+        width: 12,
         height: 6,
       }),
     ];

@@ -11,6 +11,8 @@ export interface LocalEnvironment {
   jwksUri: string;
   bucket: string;
   importFunctionName: string;
+  exportFunctionName: string;
+  purgeFunctionName: string;
   s3Endpoint: string;
   lambdaEndpoint: string;
   /** The local EventBridge (contract §6b) and its bus. */
@@ -30,6 +32,8 @@ export function applyLocalEnvironment(local: LocalEnvironment, env: NodeJS.Proce
     JWKS_URI: local.jwksUri,
     BUCKET_NAME: local.bucket,
     IMPORT_FUNCTION_NAME: local.importFunctionName,
+    EXPORT_FUNCTION_NAME: local.exportFunctionName,
+    PURGE_FUNCTION_NAME: local.purgeFunctionName,
     S3_FORCE_PATH_STYLE: 'true',
     AWS_ENDPOINT_URL_S3: local.s3Endpoint,
     AWS_ENDPOINT_URL_LAMBDA: local.lambdaEndpoint,

@@ -5,7 +5,15 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { CONTEXT_DEFAULTS } from '../config.ts';
-import { FUNCTIONS, type FunctionId, IMPORT_TRIGGER, IMPORTER_FUNCTION, ROUTES } from '../routes.ts';
+import {
+  EXPORTER_FUNCTION,
+  FUNCTIONS,
+  type FunctionId,
+  IMPORT_TRIGGER,
+  IMPORTER_FUNCTION,
+  PURGER_FUNCTION,
+  ROUTES,
+} from '../routes.ts';
 import { FUNCTION_SETTINGS, kebabCase } from '../stacks/function-settings.ts';
 import { devAuthEndpoints } from './auth/endpoints.ts';
 import { generateSigningKey, loadOrCreateSigningKey, type SigningKey } from './auth/keys.ts';
@@ -415,6 +423,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         jwksUri: `${issuer.issuer}/.well-known/jwks.json`,
         bucket,
         importFunctionName: deployedName(IMPORTER_FUNCTION),
+        exportFunctionName: deployedName(EXPORTER_FUNCTION),
+        purgeFunctionName: deployedName(PURGER_FUNCTION),
         s3Endpoint: s3.endpoint,
         lambdaEndpoint: lambda.endpoint,
         eventBridgeEndpoint: events.bridge.endpoint,

@@ -18,7 +18,15 @@ export type Need =
   /** Hands imports to the importer function. */
   | 'importer'
   /** Publishes to the service's EventBridge bus (contract §6b). */
-  | 'events';
+  | 'events'
+  /** Hands exports to the export function. */
+  | 'exporter'
+  /** Hands purges to the purge function. */
+  | 'purger'
+  /** Writes export files under `exports/` (multipart upload). */
+  | 'exportsWrite'
+  /** Reads export files under `exports/` (pre-signs their download URLs). */
+  | 'exportsRead';
 
 export interface FunctionSettings {
   needs: readonly Need[];
@@ -71,6 +79,14 @@ export const FUNCTION_SETTINGS: Record<FunctionId, FunctionSettings> = {
   putPool: { needs: ['mongo'], timeout: API_TIMEOUT, memory: 'api' },
   // Runs every minute: one run should finish before the next starts (overlaps are harmless).
   poolSweep: { needs: ['mongo', 'events'], timeout: Duration.seconds(55), memory: 'api' },
+  startExport: { needs: ['mongo', 'exporter'], timeout: API_TIMEOUT, memory: 'api' },
+  getExport: { needs: ['mongo', 'exportsRead'], timeout: API_TIMEOUT, memory: 'api' },
+  // Streams a pool of any size: up to Lambda's maximum; Lambda's retry starts it over.
+  exportCodes: { needs: ['mongo', 'exportsWrite'], timeout: Duration.minutes(15), memory: 'importer' },
+  startPurge: { needs: ['mongo', 'purger'], timeout: API_TIMEOUT, memory: 'api' },
+  getPurge: { needs: ['mongo'], timeout: API_TIMEOUT, memory: 'api' },
+  // Batches of deletes, each noted in the record: a retry after the timeout resumes the purge.
+  purgeCodes: { needs: ['mongo'], timeout: Duration.minutes(15), memory: 'api' },
 };
 
 const functionIds = () => Object.keys(FUNCTIONS) as FunctionId[];

@@ -27,18 +27,25 @@ import {
   codesBucketBinding,
   codesListingBinding,
   eventsBinding,
+  exporterBinding,
+  exportsReadBinding,
+  exportsWriteBinding,
   importerBinding,
   mongoBinding,
+  purgerBinding,
 } from '../constructs/bindings.ts';
 import { Monitoring } from '../constructs/monitoring.ts';
 import { ServiceFunction } from '../constructs/service-function.ts';
 import {
+  EXPORTER_FUNCTION,
   FUNCTIONS,
   type FunctionId,
   IMPORT_TRIGGER,
   IMPORTER_FUNCTION,
+  JOB_FUNCTIONS,
   POOL_SWEEP_FUNCTION,
   POOL_SWEEP_RATE_MINUTES,
+  PURGER_FUNCTION,
   ROUTES,
   routeKey,
 } from '../routes.ts';
@@ -110,6 +117,10 @@ export class ServiceStack extends Stack {
       codesListing: () => codesListingBinding(codesBucket),
       importer: () => importerBinding(importer, config.importer.waitMs),
       events: () => eventsBinding(props.eventBus),
+      exporter: () => exporterBinding(this.functions[EXPORTER_FUNCTION]),
+      exportsWrite: () => exportsWriteBinding(codesBucket),
+      exportsRead: () => exportsReadBinding(codesBucket),
+      purger: () => purgerBinding(this.functions[PURGER_FUNCTION]),
     };
     for (const functionId of Object.keys(FUNCTIONS) as FunctionId[]) {
       for (const need of FUNCTION_SETTINGS[functionId].needs) built[functionId].bind(bindings[need]());
@@ -146,6 +157,13 @@ export class ServiceStack extends Stack {
       targets: [new LambdaFunction(this.functions[POOL_SWEEP_FUNCTION], { retryAttempts: 0 })],
     });
 
+    // The export and purge functions are started by their routes' asynchronous Invoke: Lambda
+    // retries a failed job twice (an export starts over, a purge resumes); their records say
+    // why a job failed, so no failure queue is needed.
+    for (const worker of JOB_FUNCTIONS) {
+      this.functions[worker].configureAsyncInvoke({ retryAttempts: 2, maxEventAge: Duration.hours(6) });
+    }
+
     // The stage's access log (one JSON line per request), in its own log group.
     this.accessLogs = new LogGroup(this, 'ApiAccessLogs', {
       retention: config.logRetention,
@@ -164,6 +182,9 @@ export class ServiceStack extends Stack {
       functions: built,
       importer,
       poolSweep: this.functions[POOL_SWEEP_FUNCTION],
+      jobFunctions: Object.fromEntries(
+        JOB_FUNCTIONS.map((functionId) => [functionId, this.functions[functionId]]),
+      ),
       importFailureQueue: props.importFailureQueue,
       accessLogs: this.accessLogs,
       api5xxAlarmPercent: config.api5xxAlarmPercent,

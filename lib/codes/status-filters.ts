@@ -45,3 +45,26 @@ export const statusFilter = (scope: PoolScope, status: CodeStatus, now: Date): F
   ...poolFilter(scope),
   ...statusCondition(status, now),
 });
+
+/** A code's status at `now`, by the same rules as the filters above (contract §2). */
+export function statusOf(date: CodeDocument['date'], now: Date): CodeStatus {
+  if (date.assigned !== undefined) return 'assigned';
+  if (date.reserved !== undefined && date.reserved > reservationCutoff(now)) return 'reserved';
+  return 'available';
+}
+
+/**
+ * Every code of one campaign as a range of the `_id` index: `_id` compares field by field
+ * (campaign_id, then code), so `{campaign_id: c, code: ""}` sorts before every code of campaign c
+ * and `{campaign_id: c + "\0", code: ""}` after them all (both bounds with the same fields, which
+ * the embedded server's comparison needs too). Read in `_id` order with this range, a cursor walks
+ * the campaign's part of the primary index, whose keys never change: no document is returned twice,
+ * however the codes change meanwhile (a scan of the status index could meet a code again after its
+ * reservation moved it within that index).
+ */
+export const campaignIdRange = (campaignId: string): Filter<CodeDocument> => ({
+  _id: {
+    $gte: { campaign_id: campaignId, code: '' },
+    $lt: { campaign_id: `${campaignId}\u0000`, code: '' },
+  },
+});

@@ -13,6 +13,13 @@ import { codeViewSchema } from '../codes/view.ts';
 import type { ErrorCode } from '../errors.ts';
 import { listImportsQuerySchema } from '../import/list.ts';
 import { importViewSchema } from '../import/view-schema.ts';
+import { exportRequestSchema, purgeRequestSchema } from '../jobs/requests.ts';
+import {
+  exportStartedSchema,
+  exportViewSchema,
+  purgeStartedSchema,
+  purgeViewSchema,
+} from '../jobs/view-schemas.ts';
 import { pageSchema } from '../paging/cursor.ts';
 import { poolSettingsBody, poolViewSchema } from '../pools/settings.ts';
 
@@ -56,6 +63,8 @@ export const PATH_PARAMETERS: Record<string, z.ZodType> = {
   campaignId: campaignIdField.schema,
   importId: z.string().describe('An import id (32 hexadecimal characters)'),
   type: typeField.schema,
+  exportId: z.string().describe('An export id (32 hexadecimal characters)'),
+  purgeId: z.string().describe('A purge id (32 hexadecimal characters)'),
 };
 
 const json = (description: string, schema: z.ZodType, headers?: Record<string, string>): RouteResponse => ({
@@ -238,6 +247,51 @@ export const API_ROUTES = [
     body: poolSettingsBody,
     responses: { 200: json('The pool view', poolViewSchema) },
     errors: ['invalidCampaignId', 'invalidType', 'invalidThreshold'],
+  },
+  {
+    method: 'POST',
+    path: '/v1/{campaignId}/exports',
+    function: 'startExport',
+    authorized: true,
+    summary: "Export a pool's codes (optionally of one status) as CSV",
+    description:
+      'Runs as a job (contract §6a): follow it at Location until it has succeeded, then download its url.',
+    body: exportRequestSchema,
+    responses: {
+      202: json('Started', exportStartedSchema, { location: 'The export record (route 13)' }),
+    },
+    errors: ['invalidCampaignId', 'missingType', 'invalidType', 'invalidStatus'],
+  },
+  {
+    method: 'GET',
+    path: '/v1/{campaignId}/exports/{exportId}',
+    function: 'getExport',
+    authorized: true,
+    summary: 'One export record; once succeeded, with a fresh pre-signed download URL',
+    responses: { 200: json('The export record (contract §6a)', exportViewSchema) },
+    errors: ['invalidCampaignId', 'exportNotFound'],
+  },
+  {
+    method: 'POST',
+    path: '/v1/{campaignId}/purges',
+    function: 'startPurge',
+    authorized: true,
+    summary: "Delete a pool's codes of the listed statuses",
+    description: 'Runs as a job (contract §6a); assigned codes only with includeAssigned: true.',
+    body: purgeRequestSchema,
+    responses: {
+      202: json('Started', purgeStartedSchema, { location: 'The purge record (route 15)' }),
+    },
+    errors: ['invalidCampaignId', 'missingType', 'invalidType', 'invalidStatuses'],
+  },
+  {
+    method: 'GET',
+    path: '/v1/{campaignId}/purges/{purgeId}',
+    function: 'getPurge',
+    authorized: true,
+    summary: 'One purge record',
+    responses: { 200: json('The purge record (contract §6a)', purgeViewSchema) },
+    errors: ['invalidCampaignId', 'purgeNotFound'],
   },
 ] as const satisfies readonly ApiRoute[];
 

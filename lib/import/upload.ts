@@ -2,8 +2,8 @@ import { type Caller, requireSupreme } from '../auth/caller.ts';
 import { parseCampaignId } from '../codes/validation.ts';
 import { uploadConfig } from '../config.ts';
 import { ServiceError } from '../errors.ts';
-import { lazy } from '../lazy.ts';
-import { logger, tracer } from '../observability.ts';
+import { handOff } from '../handoff.ts';
+import { logger } from '../observability.ts';
 import { parseFileKey } from './key.ts';
 import { type ImportDocument, type ImportView, importIdOf, importView, isFinal } from './model.ts';
 import { findImport } from './record-store.ts';
@@ -15,12 +15,8 @@ import { describeObject } from './source.ts';
  * trigger, and wait for it up to IMPORT_WAIT_MS. The import runs in the importer function, handed
  * over with an asynchronous Invoke: a function is frozen once it has answered, so work started
  * here could not outlive the answer, while the importer runs on (up to its own timeout) and its
- * failures are retried by the platform like a trigger's.
+ * failures are retried by the platform like a trigger's (lib/handoff.ts).
  */
-// Captured by the tracer: the hand-off is a subsegment of the upload's X-Ray trace.
-// Loaded on first use, not at cold start (test/bench/cold-start.bench.ts).
-const lambdaSdk = lazy(() => import('@aws-sdk/client-lambda'));
-const lambdaClient = lazy(async () => tracer.captureAWSv3Client(new (await lambdaSdk()).LambdaClient({})));
 
 /** Leave this much of the function's own time for answering. */
 const ANSWER_MARGIN_MS = 1500;
@@ -70,14 +66,7 @@ export async function uploadCodes(
     source: 'api',
     ...correlation(),
   };
-  const { InvokeCommand } = await lambdaSdk();
-  await (await lambdaClient()).send(
-    new InvokeCommand({
-      FunctionName: config.importFunctionName,
-      InvocationType: 'Event',
-      Payload: Buffer.from(JSON.stringify(request)),
-    }),
-  );
+  await handOff(config.importFunctionName, request);
   logger.info('Import handed to the importer', { importId, key: object.key });
   const done = await waitForImport(importId, deadline);
   return done ? { state: 'finished', record: importView(done) } : { state: 'running', campaignId, importId };

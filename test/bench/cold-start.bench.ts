@@ -56,6 +56,12 @@ const FIRST_EVENTS: Record<FunctionId, unknown> = {
     body: { lowStockThreshold: null },
   }),
   poolSweep: {},
+  startExport: http('startExport', { pathParameters: campaign, body: { type: 'nope' } }),
+  getExport: http('getExport', { pathParameters: { ...campaign, exportId: '0'.repeat(32) } }),
+  startPurge: http('startPurge', { pathParameters: campaign, body: { type: 'nope', statuses: [] } }),
+  getPurge: http('getPurge', { pathParameters: { ...campaign, purgeId: '0'.repeat(32) } }),
+  exportCodes: { kind: 'unknown' },
+  purgeCodes: { kind: 'unknown' },
   importS3: { Event: 's3:TestEvent' },
 };
 

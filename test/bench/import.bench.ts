@@ -17,7 +17,6 @@
  * Peak RSS is the process's maximum resident set size (getrusage), in MiB: the highest of (c)'s
  * runs, whose rate is their combined codes over their combined time.
  */
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -25,7 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { MongoClient } from 'mongodb';
 import { s3Event } from '../../infra/local/s3/event.ts';
-import { fmt, printTable } from './support.ts';
+import { fmt, freshDatabase, type Measured, measure, peakRssMb, printTable } from './support.ts';
 
 const BUCKET = 'import-bench';
 const BATCH_SIZE = 50_000;
@@ -38,15 +37,6 @@ const codeAt = (i: number): string => `BENCH-${String(i).padStart(9, '0')}`;
 const keyFor = (size: number): string => `codes/${CAMPAIGN}/tm/bench-${size}.csv`;
 
 type Mode = 'parse' | 'bulk';
-
-interface Measured {
-  codes: number;
-  seconds: number;
-  maxRssMb: number;
-  detail?: unknown;
-}
-
-const peakRssMb = (): number => process.resourceUsage().maxRSS / 1024;
 
 // ------------------------------------------------------------------------------- child processes
 
@@ -125,29 +115,6 @@ process.exit(0); // the cached MongoDB client would keep a warm container alive;
 
 // -------------------------------------------------------------------------------------- parent
 
-/** Runs a measurement in its own process; its last line of output is the Measured JSON. */
-function measure(args: string[], env: Record<string, string>): Promise<Measured> {
-  return new Promise((resolve, reject) => {
-    // --no-warnings: the AWS SDK warns about Node.js 20's end of support on every start.
-    const proc = spawn(process.execPath, ['--no-warnings', ...args], {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    proc.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-    });
-    proc.on('error', reject);
-    proc.on('close', (code) => {
-      const lines = out.trim().split('\n');
-      const line = lines.pop() ?? '';
-      if (process.env.BENCH_LOG_LEVEL) console.error(lines.join('\n'));
-      if (code !== 0) reject(new Error(`${args.join(' ')} exited with ${code}: ${out}`));
-      else resolve(JSON.parse(line) as Measured);
-    });
-  });
-}
-
 const runChild = (mode: Mode, size: number, env: Record<string, string>) =>
   measure(['--import', 'tsx', fileURLToPath(import.meta.url), '--child', mode, String(size)], env);
 
@@ -168,55 +135,6 @@ function csvStream(size: number): Readable {
       this.push(text);
     },
   });
-}
-
-interface BenchDatabase {
-  uri: string;
-  db: string;
-  /** Drops the database (MONGODB_URI) or stops the server (embedded). */
-  release(): Promise<void>;
-}
-
-/**
- * A database for one measurement. Embedded: a fresh server in its own process, so (b) and (c)
- * each start from an empty server and neither pays for the other's garbage (millions of dropped
- * documents) nor shares a CPU core with s3rver. MONGODB_URI: a fresh database on that server.
- */
-async function freshDatabase(name: string): Promise<BenchDatabase> {
-  const external = process.env.MONGODB_URI;
-  if (external) {
-    return {
-      uri: external,
-      db: name,
-      release: async () => {
-        const client = await new MongoClient(external).connect();
-        await client.db(name).dropDatabase();
-        await client.close();
-      },
-    };
-  }
-  const cli = fileURLToPath(new URL('../../infra/local/mongo/cli.ts', import.meta.url));
-  const server = spawn(process.execPath, ['--no-warnings', '--import', 'tsx', cli, '--port', '0'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const uri = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    server.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /listening on (mongodb:\/\/\S+)/.exec(out);
-      if (match) resolve(match[1]!);
-    });
-    server.on('exit', (code) => reject(new Error(`embedded MongoDB exited with ${code}: ${out}`)));
-  });
-  const exited = new Promise((resolve) => server.on('exit', resolve));
-  return {
-    uri,
-    db: name,
-    release: async () => {
-      server.kill('SIGTERM');
-      await exited;
-    },
-  };
 }
 
 async function parent(sizes: number[]): Promise<void> {

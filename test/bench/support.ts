@@ -1,4 +1,8 @@
-/** Shared pieces of the benchmark scripts: a MongoDB to run against, and figures. */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { MongoClient } from 'mongodb';
+
+/** Shared pieces of the benchmark scripts: a MongoDB to run against, measurements in child processes, and figures. */
 export interface BenchMongo {
   uri: string;
   embedded: boolean;
@@ -46,3 +50,86 @@ export const functionEnv = (mongoUri: string): NodeJS.ProcessEnv => ({
   POWERTOOLS_LOG_LEVEL: 'SILENT',
   POWERTOOLS_METRICS_DISABLED: 'true',
 });
+
+/** One measurement, as a child process reports it on its last line of output. */
+export interface Measured {
+  codes: number;
+  seconds: number;
+  maxRssMb: number;
+  detail?: unknown;
+}
+
+/** The process's peak resident set size (getrusage maxRSS), in MiB. */
+export const peakRssMb = (): number => process.resourceUsage().maxRSS / 1024;
+
+/** Runs a measurement in its own process; its last line of output is the Measured JSON. */
+export function measure(args: string[], env: Record<string, string>): Promise<Measured> {
+  return new Promise((resolve, reject) => {
+    // --no-warnings: the AWS SDK warns about Node.js 20's end of support on every start.
+    const proc = spawn(process.execPath, ['--no-warnings', ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    proc.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    proc.on('error', reject);
+    proc.on('close', (code) => {
+      const lines = out.trim().split('\n');
+      const line = lines.pop() ?? '';
+      if (process.env.BENCH_LOG_LEVEL) console.error(lines.join('\n'));
+      if (code !== 0) reject(new Error(`${args.join(' ')} exited with ${code}: ${out}`));
+      else resolve(JSON.parse(line) as Measured);
+    });
+  });
+}
+
+export interface BenchDatabase {
+  uri: string;
+  db: string;
+  /** Drops the database (MONGODB_URI) or stops the server (embedded). */
+  release(): Promise<void>;
+}
+
+/**
+ * A database for one measurement. Embedded: a fresh server in its own process, so (b) and (c)
+ * each start from an empty server and neither pays for the other's garbage (millions of dropped
+ * documents) nor shares a CPU core with s3rver. MONGODB_URI: a fresh database on that server.
+ */
+export async function freshDatabase(name: string): Promise<BenchDatabase> {
+  const external = process.env.MONGODB_URI;
+  if (external) {
+    return {
+      uri: external,
+      db: name,
+      release: async () => {
+        const client = await new MongoClient(external).connect();
+        await client.db(name).dropDatabase();
+        await client.close();
+      },
+    };
+  }
+  const cli = fileURLToPath(new URL('../../infra/local/mongo/cli.ts', import.meta.url));
+  const server = spawn(process.execPath, ['--no-warnings', '--import', 'tsx', cli, '--port', '0'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const uri = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    server.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /listening on (mongodb:\/\/\S+)/.exec(out);
+      if (match) resolve(match[1]!);
+    });
+    server.on('exit', (code) => reject(new Error(`embedded MongoDB exited with ${code}: ${out}`)));
+  });
+  const exited = new Promise((resolve) => server.on('exit', resolve));
+  return {
+    uri,
+    db: name,
+    release: async () => {
+      server.kill('SIGTERM');
+      await exited;
+    },
+  };
+}

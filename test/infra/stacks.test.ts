@@ -6,7 +6,15 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { esbuildConfig } from '../../infra/bundling.ts';
-import { FUNCTIONS, type FunctionId, IMPORTER_FUNCTION, ROUTES, routeKey } from '../../infra/routes.ts';
+import {
+  EXPORTER_FUNCTION,
+  FUNCTIONS,
+  type FunctionId,
+  IMPORTER_FUNCTION,
+  JOB_FUNCTIONS,
+  ROUTES,
+  routeKey,
+} from '../../infra/routes.ts';
 import { FUNCTION_SETTINGS, kebabCase } from '../../infra/stacks/function-settings.ts';
 import { defineStacks } from '../../infra/stacks/index.ts';
 import { MetricName } from '../../lib/metric-names.ts';
@@ -228,6 +236,12 @@ describe('functions', () => {
       getPool: 29,
       putPool: 29,
       poolSweep: 55,
+      startExport: 29,
+      getExport: 29,
+      exportCodes: 900,
+      startPurge: 29,
+      getPurge: 29,
+      purgeCodes: 900,
     };
     for (const functionId of functionIds) {
       const fn = serviceJson.Resources[ids[functionId]]!.Properties;
@@ -238,7 +252,7 @@ describe('functions', () => {
         Architectures: ['arm64'],
         TracingConfig: { Mode: 'Active' },
         Handler: 'index.handler',
-        MemorySize: functionId === IMPORTER_FUNCTION ? 1024 : 512,
+        MemorySize: functionId === IMPORTER_FUNCTION || functionId === EXPORTER_FUNCTION ? 1024 : 512,
         Timeout: timeouts[functionId],
       });
       // Every function has a concurrency bound from context (apiConcurrency, authorizerConcurrency,
@@ -292,6 +306,20 @@ describe('functions', () => {
           IMPORT_WAIT_MS: '25000',
         },
       },
+    });
+    expect(env('startExport')).toEqual({
+      ...shared,
+      ...mongo,
+      EXPORT_FUNCTION_NAME: { Ref: ids.exportCodes },
+    });
+    expect(env('getExport')).toEqual({ ...shared, ...mongo });
+    expect(env('startPurge')).toEqual({ ...shared, ...mongo, PURGE_FUNCTION_NAME: { Ref: ids.purgeCodes } });
+    for (const functionId of ['getPurge', 'purgeCodes'] as const) {
+      expect(env(functionId), functionId).toEqual({ ...shared, ...mongo });
+    }
+    service.hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: 'code-service-export-codes',
+      Environment: { Variables: { ...shared, ...mongo, ...bucketName } },
     });
     service.hasResourceProperties('AWS::Lambda::Function', {
       FunctionName: 'code-service-import-s3',
@@ -349,8 +377,12 @@ describe('S3 import trigger', () => {
 
   it('retries failed imports twice, then sends them to the data stack failure queue', () => {
     const ids = functionLogicalIds();
-    const [, config] = resourcesOf(serviceJson, 'AWS::Lambda::EventInvokeConfig')[0]!;
-    expect(resourcesOf(serviceJson, 'AWS::Lambda::EventInvokeConfig')).toHaveLength(1);
+    const configs = resourcesOf(serviceJson, 'AWS::Lambda::EventInvokeConfig');
+    expect(configs).toHaveLength(1 + JOB_FUNCTIONS.length);
+    const [, config] = configs.find(
+      ([, candidate]) =>
+        JSON.stringify(candidate.Properties.FunctionName) === JSON.stringify({ Ref: ids.importS3 }),
+    )!;
     expect(config.Properties).toMatchObject({
       FunctionName: { Ref: ids.importS3 },
       Qualifier: '$LATEST',
@@ -395,6 +427,20 @@ describe('events (contract §6b)', () => {
 
   it('charts events published and failed', () => {
     expect(dashboardBody()).toContain('"title":"Events published and failed"');
+  });
+});
+
+describe('export and purge functions', () => {
+  it('are retried twice by Lambda when a job fails (their records say why)', () => {
+    const ids = functionLogicalIds();
+    for (const functionId of JOB_FUNCTIONS) {
+      service.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        FunctionName: { Ref: ids[functionId] },
+        Qualifier: '$LATEST',
+        MaximumRetryAttempts: 2,
+        MaximumEventAgeInSeconds: 21_600,
+      });
+    }
   });
 });
 
@@ -530,6 +576,34 @@ describe('IAM', () => {
       expect(actionsOf(put), functionId).toEqual(['events:PutEvents']);
       expect(JSON.stringify(put.Resource), functionId).toContain(busId);
       expect(JSON.stringify(put.Resource), functionId).toContain('Fn::GetStackOutput');
+    }
+
+    // Exports: route 12 only starts the export function, route 13 only reads (pre-signs) export
+    // files, the export function only writes them — all on exports/* and nothing else.
+    expect(actions('startExport')).toEqual([...xray, ...secret, 'lambda:InvokeFunction'].sort());
+    const startInvoke = statementsOf('startExport').find((s) =>
+      actionsOf(s).includes('lambda:InvokeFunction'),
+    )!;
+    expect(startInvoke.Resource).toEqual({ 'Fn::GetAtt': [ids.exportCodes, 'Arn'] });
+    expect(actions('getExport')).toEqual([...xray, ...secret, 's3:GetObject'].sort());
+    expect(actions('exportCodes')).toEqual(
+      [...xray, ...secret, 's3:AbortMultipartUpload', 's3:PutObject'].sort(),
+    );
+    // Purges: route 14 only starts the purge function; the purge function only needs the database.
+    expect(actions('startPurge')).toEqual([...xray, ...secret, 'lambda:InvokeFunction'].sort());
+    const purgeInvoke = statementsOf('startPurge').find((s) =>
+      actionsOf(s).includes('lambda:InvokeFunction'),
+    )!;
+    expect(purgeInvoke.Resource).toEqual({ 'Fn::GetAtt': [ids.purgeCodes, 'Arn'] });
+    for (const functionId of ['getPurge', 'purgeCodes'] as const) {
+      expect(actions(functionId), functionId).toEqual([...xray, ...secret].sort());
+    }
+    for (const [functionId, action] of [
+      ['getExport', 's3:GetObject'],
+      ['exportCodes', 's3:PutObject'],
+    ] as const) {
+      const statement = statementsOf(functionId).find((s) => actionsOf(s).includes(action))!;
+      expect(JSON.stringify(statement.Resource), functionId).toMatch(/"\/exports\/\*"\]\]\}$/);
     }
   });
 });

@@ -31,14 +31,7 @@ export async function startS3rver(options: { bucket: string }): Promise<TestS3> 
     directory,
     onObjectCreated: (object) => created.push(object),
   });
-  const client = new S3Client({
-    endpoint: server.endpoint,
-    region: process.env.AWS_REGION ?? 'us-east-1',
-    credentials: LOCAL_CREDENTIALS,
-    forcePathStyle: true,
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
+  const client = s3rverClient(server.endpoint);
   return {
     endpoint: server.endpoint,
     bucket: options.bucket,
@@ -67,4 +60,16 @@ export function s3Environment(s3: Pick<TestS3, 'endpoint' | 'bucket'>): Record<s
     S3_FORCE_PATH_STYLE: 'true',
     BUCKET_NAME: s3.bucket,
   };
+}
+
+/** A client for a local S3 server: path-style, checksums only when required, s3rver's credentials. */
+export function s3rverClient(endpoint: string): S3Client {
+  return new S3Client({
+    endpoint,
+    region: process.env.AWS_REGION ?? 'us-east-1',
+    credentials: LOCAL_CREDENTIALS,
+    forcePathStyle: true,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
 }
