@@ -51,6 +51,13 @@ export const CONTEXT_DEFAULTS = {
   /** Reserved concurrency of the authorizer (no database; its answers are cached per token). */
   authorizerConcurrency: 50,
   /**
+   * Reserved concurrency of each operator route (look-ups, lists, pool settings, starting and
+   * following exports and purges): people and consoles, not the client systems' traffic.
+   */
+  operatorConcurrency: 5,
+  /** Reserved concurrency of the background jobs (export, purge, the low-stock sweep). */
+  jobConcurrency: 2,
+  /**
    * Importer memory (MB). The import benchmark targets a peak RSS of ≤ 256 MB whatever the file
    * size (streaming, 50 000-code batches); 1024 MB leaves 4× headroom and buys the CPU share that
    * CSV parsing and BSON encoding need. Lower it only with the benchmark's peak RSS in hand.
@@ -103,6 +110,8 @@ const schema = z.object({
   apiMemoryMb: positiveInt.min(128).max(10_240),
   apiConcurrency: positiveInt,
   authorizerConcurrency: positiveInt,
+  operatorConcurrency: positiveInt,
+  jobConcurrency: positiveInt,
   importerMemoryMb: positiveInt.min(128).max(10_240),
   importerConcurrency: positiveInt,
   // API Gateway gives up on an integration after 30 s; the upload function must answer before.
@@ -124,7 +133,7 @@ export interface ServiceConfig {
   authorizerCacheTtlSeconds: number;
   apiMemoryMb: number;
   /** Reserved concurrency per function class (see function-settings.ts). */
-  concurrency: { api: number; authorizer: number };
+  concurrency: { api: number; authorizer: number; operator: number; job: number };
   importer: { memoryMb: number; concurrency: number; waitMs: number };
   logRetention: RetentionDays;
   api5xxAlarmPercent: number;
@@ -165,7 +174,12 @@ export function readServiceConfig(node: Node): ServiceConfig {
     throttle: { rateLimit: c.throttleRateLimit, burstLimit: c.throttleBurstLimit },
     authorizerCacheTtlSeconds: c.authorizerCacheTtlSeconds,
     apiMemoryMb: c.apiMemoryMb,
-    concurrency: { api: c.apiConcurrency, authorizer: c.authorizerConcurrency },
+    concurrency: {
+      api: c.apiConcurrency,
+      authorizer: c.authorizerConcurrency,
+      operator: c.operatorConcurrency,
+      job: c.jobConcurrency,
+    },
     importer: { memoryMb: c.importerMemoryMb, concurrency: c.importerConcurrency, waitMs: c.importWaitMs },
     logRetention: c.logRetentionDays as RetentionDays,
     api5xxAlarmPercent: c.api5xxAlarmPercent,

@@ -47,25 +47,42 @@ export function authBinding(auth: ServiceConfig['auth']): Binding {
   };
 }
 
+/**
+ * The objects under one prefix of a bucket. cdk-nag sees the `*` as a wildcard grant: the
+ * acknowledgement, named exactly as cdk-nag names the finding, says why the prefix is the grant.
+ */
+function objectsUnder(
+  bucket: IBucket,
+  prefix: string,
+  reason: string,
+): { arn: string; acknowledgement: Acknowledgment } {
+  const arn = bucket.arnForObjects(`${prefix}*`);
+  return {
+    arn,
+    acknowledgement: {
+      id: `AwsSolutions-IAM5[Resource::${flattenCfnReference(Stack.of(bucket).resolve(arn))}]`,
+      reason,
+    },
+  };
+}
+
 /** Reads uploaded code files: the bucket's name and GetObject on `codes/*` only. */
 export function codesBucketBinding(bucket: IBucket): Binding {
-  const codeFiles = bucket.arnForObjects(`${IMPORT_TRIGGER.prefix}*`);
+  const codeFiles = objectsUnder(
+    bucket,
+    IMPORT_TRIGGER.prefix,
+    'Code files are any object under codes/ (contract §5): the grant is that prefix, not the bucket.',
+  );
   return {
     environment: { BUCKET_NAME: bucket.bucketName },
     statements: [
       new PolicyStatement({
         // GetObjectVersion: the bucket is versioned and the importer reads the announced version.
         actions: ['s3:GetObject', 's3:GetObjectVersion'],
-        resources: [codeFiles],
+        resources: [codeFiles.arn],
       }),
     ],
-    acknowledgements: [
-      {
-        id: `AwsSolutions-IAM5[Resource::${flattenCfnReference(Stack.of(bucket).resolve(codeFiles))}]`,
-        reason:
-          'Code files are any object under codes/ (contract §5): the grant is that prefix, not the bucket.',
-      },
-    ],
+    acknowledgements: [codeFiles.acknowledgement],
   };
 }
 
@@ -118,19 +135,24 @@ export function purgerBinding(purger: IFunction): Binding {
   };
 }
 
+const EXPORT_FILES_REASON =
+  'Export files are any object under exports/ (contract §6a): the grant is that prefix, never codes/.';
+
 /**
  * Writes export files: PutObject (which also covers the multipart upload's create, part and
  * complete calls) and AbortMultipartUpload, on `exports/*` only — never on the codes the importer reads.
  */
 export function exportsWriteBinding(bucket: IBucket): Binding {
+  const exportFiles = objectsUnder(bucket, EXPORTS_PREFIX, EXPORT_FILES_REASON);
   return {
     environment: { BUCKET_NAME: bucket.bucketName },
     statements: [
       new PolicyStatement({
         actions: ['s3:PutObject', 's3:AbortMultipartUpload'],
-        resources: [bucket.arnForObjects(`${EXPORTS_PREFIX}*`)],
+        resources: [exportFiles.arn],
       }),
     ],
+    acknowledgements: [exportFiles.acknowledgement],
   };
 }
 
@@ -139,13 +161,10 @@ export function exportsWriteBinding(bucket: IBucket): Binding {
  * the signer's permissions, so this is what the URL may do — GetObject on `exports/*` only.
  */
 export function exportsReadBinding(bucket: IBucket): Binding {
+  const exportFiles = objectsUnder(bucket, EXPORTS_PREFIX, EXPORT_FILES_REASON);
   return {
     environment: {},
-    statements: [
-      new PolicyStatement({
-        actions: ['s3:GetObject'],
-        resources: [bucket.arnForObjects(`${EXPORTS_PREFIX}*`)],
-      }),
-    ],
+    statements: [new PolicyStatement({ actions: ['s3:GetObject'], resources: [exportFiles.arn] })],
+    acknowledgements: [exportFiles.acknowledgement],
   };
 }

@@ -34,11 +34,12 @@ export interface FunctionSettings {
   /** 'api' = the apiMemoryMb context value, 'importer' = importerMemoryMb. */
   memory: 'api' | 'importer';
   /**
-   * Reserved concurrency: 'api' (the default) = apiConcurrency, 'authorizer' =
+   * Reserved concurrency: 'api' (the default, the client systems' routes) = apiConcurrency,
+   * 'operator' = operatorConcurrency, 'job' = jobConcurrency, 'authorizer' =
    * authorizerConcurrency, 'importer' = importerConcurrency. Every function has one, so the
    * service's MongoDB connections are bounded (see checkConnectionBudget).
    */
-  concurrency?: 'api' | 'authorizer' | 'importer';
+  concurrency?: 'api' | 'operator' | 'job' | 'authorizer' | 'importer';
 }
 
 // API Gateway drops an integration after 30 s; HTTP functions stop just before so the client gets
@@ -62,10 +63,10 @@ export const FUNCTION_SETTINGS: Record<FunctionId, FunctionSettings> = {
   reserve: { needs: ['mongo'], timeout: API_TIMEOUT, memory: 'api' },
   assign: { needs: ['mongo'], timeout: API_TIMEOUT, memory: 'api' },
   release: { needs: ['mongo'], timeout: API_TIMEOUT, memory: 'api' },
-  getImport: { needs: ['mongo'], timeout: API_TIMEOUT, memory: 'api' },
+  getImport: { needs: ['mongo'], timeout: API_TIMEOUT, memory: 'api', concurrency: 'operator' },
   // List pages read the cursor signing key from the database too (lib/paging/signing-key.ts).
-  listCodes: { needs: ['mongo'], timeout: API_TIMEOUT, memory: 'api' },
-  listImports: { needs: ['mongo'], timeout: API_TIMEOUT, memory: 'api' },
+  listCodes: { needs: ['mongo'], timeout: API_TIMEOUT, memory: 'api', concurrency: 'operator' },
+  listImports: { needs: ['mongo'], timeout: API_TIMEOUT, memory: 'api', concurrency: 'operator' },
   // Builds the document from the route table in memory: no cloud resource at all.
   openapi: { needs: [], timeout: Duration.seconds(10), memory: 'api' },
   // Lambda's maximum: a very large file streams for minutes; progress is saved as it goes.
@@ -75,18 +76,28 @@ export const FUNCTION_SETTINGS: Record<FunctionId, FunctionSettings> = {
     memory: 'importer',
     concurrency: 'importer',
   },
-  getPool: { needs: ['mongo'], timeout: API_TIMEOUT, memory: 'api' },
-  putPool: { needs: ['mongo'], timeout: API_TIMEOUT, memory: 'api' },
+  getPool: { needs: ['mongo'], timeout: API_TIMEOUT, memory: 'api', concurrency: 'operator' },
+  putPool: { needs: ['mongo'], timeout: API_TIMEOUT, memory: 'api', concurrency: 'operator' },
   // Runs every minute: one run should finish before the next starts (overlaps are harmless).
-  poolSweep: { needs: ['mongo', 'events'], timeout: Duration.seconds(55), memory: 'api' },
-  startExport: { needs: ['mongo', 'exporter'], timeout: API_TIMEOUT, memory: 'api' },
-  getExport: { needs: ['mongo', 'exportsRead'], timeout: API_TIMEOUT, memory: 'api' },
+  poolSweep: { needs: ['mongo', 'events'], timeout: Duration.seconds(55), memory: 'api', concurrency: 'job' },
+  startExport: { needs: ['mongo', 'exporter'], timeout: API_TIMEOUT, memory: 'api', concurrency: 'operator' },
+  getExport: {
+    needs: ['mongo', 'exportsRead'],
+    timeout: API_TIMEOUT,
+    memory: 'api',
+    concurrency: 'operator',
+  },
   // Streams a pool of any size: up to Lambda's maximum; Lambda's retry starts it over.
-  exportCodes: { needs: ['mongo', 'exportsWrite'], timeout: Duration.minutes(15), memory: 'importer' },
-  startPurge: { needs: ['mongo', 'purger'], timeout: API_TIMEOUT, memory: 'api' },
-  getPurge: { needs: ['mongo'], timeout: API_TIMEOUT, memory: 'api' },
+  exportCodes: {
+    needs: ['mongo', 'exportsWrite'],
+    timeout: Duration.minutes(15),
+    memory: 'importer',
+    concurrency: 'job',
+  },
+  startPurge: { needs: ['mongo', 'purger'], timeout: API_TIMEOUT, memory: 'api', concurrency: 'operator' },
+  getPurge: { needs: ['mongo'], timeout: API_TIMEOUT, memory: 'api', concurrency: 'operator' },
   // Batches of deletes, each noted in the record: a retry after the timeout resumes the purge.
-  purgeCodes: { needs: ['mongo'], timeout: Duration.minutes(15), memory: 'api' },
+  purgeCodes: { needs: ['mongo'], timeout: Duration.minutes(15), memory: 'api', concurrency: 'job' },
 };
 
 const functionIds = () => Object.keys(FUNCTIONS) as FunctionId[];
@@ -98,6 +109,10 @@ export function reservedConcurrency(functionId: FunctionId, config: ServiceConfi
       return config.concurrency.authorizer;
     case 'importer':
       return config.importer.concurrency;
+    case 'operator':
+      return config.concurrency.operator;
+    case 'job':
+      return config.concurrency.job;
     default:
       return config.concurrency.api;
   }
@@ -128,7 +143,8 @@ export function checkConnectionBudget(config: ServiceConfig): void {
   throw new ContextError(
     `MongoDB connection budget exceeded: the functions can open ${total} connections, ` +
       `more than mongoMaxConnections = ${config.mongo.maxConnections}.\n  ${lines.join('\n  ')}\n` +
-      'Lower -c apiConcurrency / -c importerConcurrency / -c mongoMaxPoolSize, or raise ' +
+      'Lower -c apiConcurrency / -c operatorConcurrency / -c jobConcurrency / -c importerConcurrency /\n' +
+      '-c mongoMaxPoolSize, or raise ' +
       '-c mongoMaxConnections to what the cluster accepts.',
   );
 }

@@ -38,7 +38,7 @@ describe('CDK context (infra/config.ts)', () => {
       throttle: { rateLimit: 200, burstLimit: 400 },
       authorizerCacheTtlSeconds: 300,
       apiMemoryMb: 512,
-      concurrency: { api: 20, authorizer: 50 },
+      concurrency: { api: 20, authorizer: 50, operator: 5, job: 2 },
       importer: { memoryMb: 1024, concurrency: 5, waitMs: 25_000 },
       logRetention: RetentionDays.ONE_MONTH,
       api5xxAlarmPercent: 1,
