@@ -90,6 +90,21 @@ describe('JWT authorizer', () => {
     });
   });
 
+  it('reads the scheme in any case around surrounding spaces, and only a strict isSupreme: true', async () => {
+    expect(await decide(`  bearer   ${valid()}  `)).toEqual({
+      isAuthorized: true,
+      context: { sub: 'user-1', isSupreme: true },
+    });
+    expect(await decide(`Bearer ${valid({ isSupreme: 'true' })}`)).toEqual({
+      isAuthorized: true,
+      context: { sub: 'user-1', isSupreme: false },
+    });
+    expect(await decide(`Bearer ${valid({ sub: undefined })}`)).toEqual({
+      isAuthorized: true,
+      context: { sub: '', isSupreme: true },
+    });
+  });
+
   const tampered = () => {
     const [h, , s] = valid().split('.');
     return `${h}.${Buffer.from(JSON.stringify(claims({ sub: 'admin' }))).toString('base64url')}.${s}`;
@@ -98,6 +113,8 @@ describe('JWT authorizer', () => {
   it.each([
     ['no header', undefined],
     ['no Bearer scheme', valid()],
+    ['Bearer without a token', 'Bearer   '],
+    ['two tokens', `Bearer ${valid()} ${valid()}`],
     ['a malformed token', 'Bearer not.a.jwt'],
     ['alg none', `Bearer ${unsigned(keys.kid, claims())}`],
     [
