@@ -29,6 +29,7 @@ export function parseCampaignId(value: unknown): string {
 
 /** One of a fixed list of values, else the given error code. */
 function oneOf<T extends string>(value: unknown, allowed: readonly T[], what: string, code: ErrorCode): T {
+  // Stryker disable next-line ConditionalExpression: a non-string is never in the list either (the typeof narrows the type)
   if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
     throw new ServiceError(code, `${what} must be one of: ${allowed.join(', ')}`);
   }

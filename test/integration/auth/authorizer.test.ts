@@ -1,12 +1,20 @@
 import type { APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { signHs256WithPublicKey, signRs256, testKeys, unsigned } from '../../support/jwt.ts';
+import {
+  signEs256,
+  signHs256WithPublicKey,
+  signRs256,
+  testEcKeys,
+  testKeys,
+  unsigned,
+} from '../../support/jwt.ts';
 import { lambdaContext } from '../../support/lambda-context.ts';
 
 const ISSUER = 'https://issuer.test/';
 const AUDIENCE = 'code-service-test';
 const keys = testKeys('k1');
 const other = testKeys('k2');
+const ec = testEcKeys('k-ec');
 const now = () => Math.floor(Date.now() / 1000);
 const claims = (extra: Record<string, unknown> = {}) => ({
   iss: ISSUER,
@@ -36,7 +44,8 @@ beforeAll(async () => {
   process.env.JWT_AUDIENCE = AUDIENCE;
   process.env.JWKS_URI = 'https://issuer.test/.well-known/jwks.json';
   const { jwtVerifier } = await import('../../../lib/auth/verifier.ts');
-  jwtVerifier().cacheJwks(keys.jwks as never); // offline: the JWKS is never fetched
+  // Offline: the JWKS is never fetched. It also publishes an EC key, which the service must not accept.
+  jwtVerifier().cacheJwks({ keys: [...keys.jwks.keys, ...ec.jwks.keys] } as never);
   authorizer = (await import('../../../functions/authorizer.ts')).handler as unknown as Authorizer;
 });
 
@@ -131,6 +140,7 @@ describe('JWT authorizer', () => {
       `Bearer ${signRs256({ kid: keys.kid }, claims(), other.privateKey)}`,
     ],
     ['a tampered payload', () => `Bearer ${tampered()}`],
+    ['ES256 signed by a key of the JWKS', `Bearer ${signEs256(ec.kid, claims(), ec.privateKey)}`],
   ])('denies %s', async (_name, header) => {
     const authorization = typeof header === 'function' ? header() : header;
     const result = await decide(authorization);

@@ -13,6 +13,7 @@ import {
   renewLease,
 } from '../../../lib/import/record-store.ts';
 import { closeMongoClient } from '../../../lib/mongo/client.ts';
+import { subsegmentsOf } from '../../support/traced.ts';
 
 /**
  * The import record's claim and lease rules, straight against the embedded MongoDB (issue 17:
@@ -145,5 +146,30 @@ describe('batch commits', () => {
       updatedAt: at(3),
     });
     expect(doc).not.toHaveProperty('pending');
+  });
+});
+
+describe('tracing', () => {
+  it('traces every database call of the import record under its own name', async () => {
+    let claim = await claimImport('id-traced', object('k9'), meta, LEASE, t0);
+    const error: ImportError = { reason: 'internal', message: 'm', retryable: true, at: t0 };
+    const names = await subsegmentsOf(async () => {
+      await renewLease(claim.doc, at(1));
+      await notePendingBatch(claim.doc, { batch: 1, fromRow: 0, distinct: 1, existing: 0 }, at(2));
+      await commitBatch(claim.doc, { count: counts, progress: { rows: 1, lines: 1, batches: 1 } }, at(3));
+      await failImport(claim.doc, error, at(4));
+      claim = await claimImport('id-traced', object('k9'), meta, LEASE, at(5));
+      await finishImport(claim.doc, at(6));
+    });
+    expect(names).toEqual([
+      'db.imports.renewLease',
+      'db.imports.notePending',
+      'db.imports.commitBatch',
+      'db.imports.fail',
+      'db.imports.claim',
+      'db.imports.find',
+      'db.imports.takeOver',
+      'db.imports.finish',
+    ]);
   });
 });

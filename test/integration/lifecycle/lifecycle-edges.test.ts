@@ -9,9 +9,11 @@ import { releaseCodes } from '../../../lib/codes/release.ts';
 import { RESERVE_LIMITS, reserveCodes } from '../../../lib/codes/reserve.ts';
 import { claimReserveId } from '../../../lib/codes/store.ts';
 import { closeMongoClient } from '../../../lib/mongo/client.ts';
+import { reservationClaimsCollection } from '../../../lib/mongo/collections.ts';
 import { logger, MetricName, MetricUnit, metrics } from '../../../lib/observability.ts';
 import { codeList, HOUR, seedCodes } from '../../support/codes.ts';
 import { invoke } from '../../support/invoke.ts';
+import { subsegmentsOf } from '../../support/traced.ts';
 
 /**
  * The reservation rules mutation testing found untested (issue 17): retries that ask for fewer
@@ -123,8 +125,20 @@ describe('the bound on reservation rounds', () => {
     await seedCodes('camp-rounds-out', 'tm', codeList('OUT', 3));
     const warn = vi.spyOn(logger, 'warn');
     const metric = vi.spyOn(metrics, 'addMetric');
+    const info = vi.spyOn(logger, 'info');
     const reservation = await reserveCodes(supreme, { campaignId: 'camp-rounds-out', type: 'tm', count: 5 });
     expect(reservation.codes).toHaveLength(3);
+    expect(info).toHaveBeenCalledWith('Codes reserved', {
+      campaignId: 'camp-rounds-out',
+      type: 'tm',
+      reserveId: reservation.reserveId,
+      requested: 5,
+      granted: 3,
+    });
+    // No client reserveId: nothing to claim.
+    expect(
+      await (await reservationClaimsCollection()).countDocuments({ '_id.campaign_id': 'camp-rounds-out' }),
+    ).toBe(0);
     expect(warn).not.toHaveBeenCalled();
     expect(metric).toHaveBeenCalledWith(MetricName.CodesReserved, MetricUnit.Count, 3);
     expect(metric).toHaveBeenCalledWith(MetricName.ReserveShortfall, MetricUnit.Count, 2);
@@ -164,13 +178,17 @@ describe('reserveId claims', () => {
   });
 
   it('are taken over once 24 hours old (a reservation lives no longer), by one caller only', async () => {
+    // Another claim first, so a takeover that updated any claim but its own would show.
+    expect(await claimReserveId(scope, 'unrelated', t0)).toBe(true);
     expect(await claimReserveId(scope, 'daily', t0)).toBe(true);
     expect(await claimReserveId(scope, 'daily', at(DAY - 1))).toBe(false);
     expect(await claimReserveId(scope, 'daily', at(DAY))).toBe(true);
     // Taken over: the claim is as new as the takeover.
     expect(await claimReserveId(scope, 'daily', at(DAY))).toBe(false);
     expect(await claimReserveId(scope, 'daily', at(2 * DAY - 1))).toBe(false);
-    // Two callers finding the same stale claim: exactly one takes it over.
+    // Two callers finding the same stale claim: exactly one takes it over. (Warm connections first,
+    // so both read the stale claim before either writes.)
+    await Promise.all(Array.from({ length: 4 }, (_, i) => claimReserveId(scope, `warm-${i}`, t0)));
     const racing = await Promise.all([
       claimReserveId(scope, 'daily', at(3 * DAY)),
       claimReserveId(scope, 'daily', at(3 * DAY)),
@@ -253,5 +271,40 @@ describe('status at the 24-hour boundary, and the metrics of assign and release'
       reserved: 2,
       assigned: 0,
     });
+  });
+});
+
+describe('tracing', () => {
+  it('traces every database call of the lifecycle under its own name', async () => {
+    const pool = { campaignId: 'camp-traced', type: 'tm' as const };
+    await seedCodes(pool.campaignId, 'tm', codeList('TR', 10));
+    expect(await subsegmentsOf(() => countCodes(supreme, pool))).toEqual([
+      'db.count.available',
+      'db.count.reserved',
+      'db.count.assigned',
+    ]);
+    const t0 = new Date(Date.now() - 2 * DAY);
+    // A small pool is read twice when the random offset overshoots it: the names, not their count.
+    const reserved = await subsegmentsOf(() =>
+      reserveCodes(supreme, { ...pool, count: 2, reserveId: 'traced' }, t0),
+    );
+    expect([...new Set(reserved)]).toEqual(['db.claimReserveId', 'db.findAvailable', 'db.reserve']);
+    // A day later the claim is stale: taken over, then a fresh reservation.
+    const codes = (await reserveCodes(supreme, { ...pool, count: 2, reserveId: 'traced' })).codes;
+    expect(
+      await subsegmentsOf(() => reserveCodes(supreme, { ...pool, count: 2, reserveId: 'traced' })),
+    ).toEqual(['db.claimReserveId', 'db.findHeld']);
+    expect(await subsegmentsOf(() => assignCodes(supreme, { ...pool, codes: [codes[0]] }))).toEqual([
+      'db.assign',
+    ]);
+    expect(await subsegmentsOf(() => releaseCodes(supreme, { ...pool, codes: [codes[1]] }))).toEqual([
+      'db.release',
+    ]);
+    expect(await subsegmentsOf(() => releaseCodes(supreme, { ...pool, reserveId: 'traced' }))).toEqual([
+      'db.releaseReservation',
+    ]);
+    expect(await subsegmentsOf(() => claimReserveId(pool, 'traced', new Date(Date.now() + 2 * DAY)))).toEqual(
+      ['db.claimReserveId', 'db.claimReserveId.takeover'],
+    );
   });
 });
