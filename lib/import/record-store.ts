@@ -107,6 +107,7 @@ export async function claimImport(
       {
         $set: { status: 'running', attemptId: randomUUID(), updatedAt: now },
         $inc: { attempts: 1 },
+        // Stryker disable next-line StringLiteral: MongoDB ignores the values of $unset
         $unset: { error: '', finishedAt: '', durationMs: '' },
       },
       { returnDocument: 'after' },
@@ -165,6 +166,7 @@ export function commitBatch(
       ...(state.rejects ? { rejects: state.rejects } : {}),
       updatedAt: now,
     },
+    // Stryker disable next-line StringLiteral: MongoDB ignores the values of $unset
     $unset: { pending: '' },
   });
 }

@@ -72,6 +72,7 @@ describe('claimImport', () => {
     expect(taken.doc).toMatchObject({ status: 'running', attempts: 2, updatedAt: at(LEASE) });
     expect(taken.doc.attemptId).not.toBe(first.doc.attemptId);
     // The stalled attempt lost its lease: none of its writes land.
+    await expect(renewLease(first.doc, at(LEASE + 1))).rejects.toMatchObject({ name: 'LeaseLostError' });
     await expect(renewLease(first.doc, at(LEASE + 1))).rejects.toBeInstanceOf(LeaseLostError);
     await expect(
       commitBatch(first.doc, { count: counts, progress: { rows: 1, lines: 1, batches: 1 } }),
@@ -82,6 +83,8 @@ describe('claimImport', () => {
 
   it('lets exactly one of two deliveries take over a stalled import', async () => {
     await claimImport('id-race', object('k4'), meta, LEASE, t0);
+    // Warm connections first, so both deliveries read the stalled record before either writes.
+    await Promise.all(Array.from({ length: 4 }, (_, i) => findImport(`warm-${i}`)));
     const claims = await Promise.all([
       claimImport('id-race', object('k4'), meta, LEASE, at(2 * LEASE)),
       claimImport('id-race', object('k4'), meta, LEASE, at(2 * LEASE)),

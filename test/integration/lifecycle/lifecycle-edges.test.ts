@@ -1,5 +1,4 @@
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { handler as count } from '../../../functions/count.ts';
 import { handler as release } from '../../../functions/release.ts';
 import { handler as reserve } from '../../../functions/reserve.ts';
 import type { Caller } from '../../../lib/auth/caller.ts';
@@ -11,7 +10,7 @@ import { claimReserveId } from '../../../lib/codes/store.ts';
 import { closeMongoClient } from '../../../lib/mongo/client.ts';
 import { reservationClaimsCollection } from '../../../lib/mongo/collections.ts';
 import { logger, MetricName, MetricUnit, metrics } from '../../../lib/observability.ts';
-import { codeList, HOUR, seedCodes } from '../../support/codes.ts';
+import { codeList, HOUR, poolCounts, seedCodes } from '../../support/codes.ts';
 import { invoke } from '../../support/invoke.ts';
 import { subsegmentsOf } from '../../support/traced.ts';
 
@@ -31,15 +30,7 @@ const reserveVia = (campaignId: string, query: Record<string, string>) =>
     query,
   });
 
-const counts = async (campaignId: string) =>
-  (
-    await invoke(count, {
-      method: 'GET',
-      route: '/v1/{campaignId}/codes/count',
-      pathParameters: { campaignId },
-      query: { type: 'tm' },
-    })
-  ).body;
+const counts = poolCounts;
 
 afterEach(() => vi.restoreAllMocks());
 afterAll(() => closeMongoClient());

@@ -200,6 +200,7 @@ describe('Utf8Validator', () => {
     expect(new Utf8Validator().check(Buffer.from([0xed, 0xa0, 0x80]))).toBe(0); // a UTF-16 surrogate
     // Past several multi-byte characters (prefixes ending inside one are still valid prefixes).
     expect(new Utf8Validator().check(Buffer.concat([Buffer.from('ééé'), Buffer.from([0xff, 0x61])]))).toBe(6);
+    expect(new Utf8Validator().check(Buffer.concat([Buffer.from('éé'), Buffer.from([0xff, 0x61])]))).toBe(4);
     // C0 and C1 start no character: invalid at once, even as a chunk's last byte.
     expect(new Utf8Validator().check(Buffer.from([0x61, 0xc0]))).toBe(1);
     expect(new Utf8Validator().check(Buffer.from([0x61, 0xc1]))).toBe(1);
