@@ -21,6 +21,10 @@ import {
  * primary index; codes arrive here already validated as strings (no operator can be smuggled in).
  */
 
+/** Reads of code lists need the `_id` only. */
+// Stryker disable next-line ObjectLiteral: the projection only trims what is read, not which codes
+const CODES_ONLY = { projection: { _id: 1 } } as const;
+
 const idsOf = (campaignId: string, codes: readonly string[]) => codes.map((code) => codeId(campaignId, code));
 
 export async function countByStatus(scope: PoolScope, status: CodeStatus, now: Date): Promise<number> {
@@ -49,7 +53,7 @@ export async function findAvailable(
   const codes = await codesCollection();
   const docs = await dbCall('findAvailable', () =>
     codes
-      .find(statusFilter(scope, 'available', now), { projection: { _id: 1 } })
+      .find(statusFilter(scope, 'available', now), CODES_ONLY)
       .skip(skip)
       .limit(limit)
       .toArray(),
@@ -82,9 +86,7 @@ export async function markReservedIfAvailable(
 export async function findHeld(scope: PoolScope, reserveId: string, now: Date): Promise<string[]> {
   const codes = await codesCollection();
   const docs = await dbCall('findHeld', () =>
-    codes
-      .find({ reserveId, ...poolFilter(scope), ...reservedCondition(now) }, { projection: { _id: 1 } })
-      .toArray(),
+    codes.find({ reserveId, ...poolFilter(scope), ...reservedCondition(now) }, CODES_ONLY).toArray(),
   );
   return docs.map((doc) => doc._id.code);
 }
@@ -151,6 +153,7 @@ export async function claimReserveId(scope: PoolScope, reserveId: string, now: D
     claims.findOneAndUpdate(
       { _id },
       { $setOnInsert: { claimedAt: now } },
+      // Stryker disable next-line StringLiteral: 'before' is also the driver's default
       { upsert: true, returnDocument: 'before' },
     ),
   );

@@ -54,8 +54,8 @@ export function parseFileKey(key: unknown): FileKey {
  * folder, one segment too many): the failed import record is then visible under that campaign.
  */
 export function campaignOfKey(key: string): string | undefined {
-  const [prefix, campaignId] = key.split('/');
-  return prefix === 'codes' && campaignId !== undefined && !isBadSegment(campaignId) ? campaignId : undefined;
+  const [prefix, campaignId = ''] = key.split('/');
+  return prefix === 'codes' && !isBadSegment(campaignId) ? campaignId : undefined;
 }
 
 /**

@@ -47,9 +47,10 @@ export const zeroCounts = (): ImportCounts => ({
 
 /**
  * `tooLong`: over 256 characters; `controlCharacter`: holds a control character (a line break
- * inside a quoted field included); `malformedRow`: the CSV parser could not read the row.
+ * inside a quoted field included). (The parser has no per-row errors under the CSV rules of
+ * lib/import/csv.ts: a row it cannot read ends the import as `malformedCsv`.)
  */
-export type RejectReason = 'tooLong' | 'controlCharacter' | 'malformedRow';
+export type RejectReason = 'tooLong' | 'controlCharacter';
 
 export interface RejectedRow {
   /** 1-based line of the file where the row starts. */

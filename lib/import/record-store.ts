@@ -145,6 +145,7 @@ export async function claimImport(
       {
         $set: { status: 'running', attemptId: randomUUID(), updatedAt: now },
         $inc: { attempts: 1 },
+        // Stryker disable next-line StringLiteral: MongoDB ignores the values of $unset
         $unset: { error: '', finishedAt: '', durationMs: '' },
       },
       { returnDocument: 'after' },
@@ -203,6 +204,7 @@ export function commitBatch(
       ...(state.rejects ? { rejects: state.rejects } : {}),
       updatedAt: now,
     },
+    // Stryker disable next-line StringLiteral: MongoDB ignores the values of $unset
     $unset: { pending: '' },
   });
 }

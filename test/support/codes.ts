@@ -1,5 +1,7 @@
+import { handler as count } from '../../functions/count.ts';
 import type { CodeDocument, CodeType } from '../../lib/codes/model.ts';
 import { codesCollection } from '../../lib/mongo/collections.ts';
+import { invoke } from './invoke.ts';
 
 export const HOUR = 60 * 60 * 1000;
 
@@ -30,3 +32,14 @@ export async function snapshot(campaignId: string): Promise<CodeDocument[]> {
   const collection = await codesCollection();
   return collection.find({ '_id.campaign_id': campaignId }).sort({ '_id.code': 1 }).toArray();
 }
+
+/** A pool's counts through the real count handler (route 2). */
+export const poolCounts = async (campaignId: string, type: CodeType = 'tm') =>
+  (
+    await invoke(count, {
+      method: 'GET',
+      route: '/v1/{campaignId}/codes/count',
+      pathParameters: { campaignId },
+      query: { type },
+    })
+  ).body;

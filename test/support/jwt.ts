@@ -1,4 +1,4 @@
-import { createHmac, createSign, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createHmac, createSign, generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
 
 /** Test-only JWT forging: valid tokens and the malicious variants an authorizer must refuse. */
 export interface TestKeys {
@@ -38,4 +38,17 @@ export function signHs256WithPublicKey(
 
 export function unsigned(kid: string, payload: Record<string, unknown>): string {
   return `${b64({ alg: 'none', typ: 'JWT', kid })}.${b64(payload)}.`;
+}
+
+/** An EC P-256 key published in the JWKS as ES256: a valid signature, but not the algorithm the service accepts. */
+export function testEcKeys(kid: string): TestKeys {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const jwk = publicKey.export({ format: 'jwk' });
+  return { kid, privateKey, publicKey, jwks: { keys: [{ ...jwk, kid, alg: 'ES256', use: 'sig' }] } };
+}
+
+export function signEs256(kid: string, payload: Record<string, unknown>, key: KeyObject): string {
+  const input = `${b64({ alg: 'ES256', typ: 'JWT', kid })}.${b64(payload)}`;
+  const signature = sign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' });
+  return `${input}.${signature.toString('base64url')}`;
 }

@@ -7,13 +7,21 @@ import {
 } from 'aws-jwt-verify/error';
 import type { APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { signHs256WithPublicKey, signRs256, testKeys, unsigned } from '../../support/jwt.ts';
+import {
+  signEs256,
+  signHs256WithPublicKey,
+  signRs256,
+  testEcKeys,
+  testKeys,
+  unsigned,
+} from '../../support/jwt.ts';
 import { lambdaContext } from '../../support/lambda-context.ts';
 
 const ISSUER = 'https://issuer.test/';
 const AUDIENCE = 'code-service-test';
 const keys = testKeys('k1');
 const other = testKeys('k2');
+const ec = testEcKeys('k-ec');
 const now = () => Math.floor(Date.now() / 1000);
 const claims = (extra: Record<string, unknown> = {}) => ({
   iss: ISSUER,
@@ -47,7 +55,9 @@ beforeAll(async () => {
   // Nothing listens there: a JWKS fetch (for a kid not in the cached JWKS) fails as in an outage.
   process.env.JWKS_URI = 'https://127.0.0.1:9/.well-known/jwks.json';
   const verifier = await import('../../../lib/auth/verifier.ts');
-  verifier.jwtVerifier().cacheJwks(keys.jwks as never); // offline: k1 is known without a fetch
+  // Offline: k1 is known without a fetch. The JWKS also publishes an EC key, which the service must
+  // not accept.
+  verifier.jwtVerifier().cacheJwks({ keys: [...keys.jwks.keys, ...ec.jwks.keys] } as never);
   CLOCK_SKEW_SECONDS = verifier.CLOCK_SKEW_SECONDS;
   authorizer = (await import('../../../functions/authorizer.ts')).handler as unknown as Authorizer;
   observability = await import('../../../lib/observability.ts');
@@ -108,6 +118,21 @@ describe('JWT authorizer', () => {
     });
   });
 
+  it('reads the scheme in any case around surrounding spaces, and only a strict isSupreme: true', async () => {
+    expect(await decide(`  bearer   ${valid()}  `)).toEqual({
+      isAuthorized: true,
+      context: { sub: 'user-1', isSupreme: true },
+    });
+    expect(await decide(`Bearer ${valid({ isSupreme: 'true' })}`)).toEqual({
+      isAuthorized: true,
+      context: { sub: 'user-1', isSupreme: false },
+    });
+    expect(await decide(`Bearer ${valid({ sub: undefined })}`)).toEqual({
+      isAuthorized: true,
+      context: { sub: '', isSupreme: true },
+    });
+  });
+
   const tampered = () => {
     const [h, , s] = valid().split('.');
     return `${h}.${Buffer.from(JSON.stringify(claims({ sub: 'admin' }))).toString('base64url')}.${s}`;
@@ -116,6 +141,8 @@ describe('JWT authorizer', () => {
   it.each([
     ['no header', undefined],
     ['no Bearer scheme', valid()],
+    ['Bearer without a token', 'Bearer   '],
+    ['two tokens', `Bearer ${valid()} ${valid()}`],
     ['a malformed token', 'Bearer not.a.jwt'],
     ['alg none', `Bearer ${unsigned(keys.kid, claims())}`],
     [
@@ -136,6 +163,7 @@ describe('JWT authorizer', () => {
       `Bearer ${signRs256({ kid: keys.kid }, claims(), other.privateKey)}`,
     ],
     ['a tampered payload', () => `Bearer ${tampered()}`],
+    ['ES256 signed by a key of the JWKS', `Bearer ${signEs256(ec.kid, claims(), ec.privateKey)}`],
   ])('denies %s', async (_name, header) => {
     const authorization = typeof header === 'function' ? header() : header;
     const denials = vi.spyOn(observability.logger, 'info');

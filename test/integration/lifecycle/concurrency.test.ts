@@ -1,8 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { handler as count } from '../../../functions/count.ts';
 import { handler as reserve } from '../../../functions/reserve.ts';
 import { closeMongoClient } from '../../../lib/mongo/client.ts';
-import { codeList, seedCodes } from '../../support/codes.ts';
+import { codeList, poolCounts, seedCodes } from '../../support/codes.ts';
 import { invoke } from '../../support/invoke.ts';
 
 const CALLERS = 64;
@@ -23,15 +22,7 @@ async function reserveConcurrently(campaignId: string) {
   return replies.map((reply) => reply.body);
 }
 
-const counts = async (campaignId: string) =>
-  (
-    await invoke(count, {
-      method: 'GET',
-      route: '/v1/{campaignId}/codes/count',
-      pathParameters: { campaignId },
-      query: { type: 'tm' },
-    })
-  ).body;
+const counts = poolCounts;
 
 afterAll(() => closeMongoClient());
 

@@ -7,6 +7,22 @@ const filled = (codes: string[]): Batch => {
   return batch;
 };
 
+describe('newBatch', () => {
+  it('starts empty, at the position it was opened at', () => {
+    expect(newBatch(2, 10, 5)).toEqual({
+      index: 2,
+      fromRow: 10,
+      toRow: 10,
+      toLine: 0,
+      accepted: 0,
+      codes: new Array(5),
+      rejected: 0,
+      skipped: 0,
+      rejects: [],
+    });
+  });
+});
+
 describe('distinctCodes', () => {
   it('keeps one of each code, sorted', () => {
     expect(distinctCodes(filled(['B', 'A', 'B', 'C', 'A', 'B']))).toEqual(['A', 'B', 'C']);

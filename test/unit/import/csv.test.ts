@@ -166,7 +166,11 @@ describe('CodeCsvReader', () => {
   });
 
   it('fails a file that ends inside a character', async () => {
-    expect((await read([Buffer.from([0x41, 0x0a, 0x42, 0xc3])])).failure?.reason).toBe('invalidEncoding');
+    expect((await read([Buffer.from([0x41, 0x0a, 0x42, 0xc3])])).failure).toEqual({
+      reason: 'invalidEncoding',
+      line: undefined,
+      message: 'The file is not valid UTF-8: it ends inside a character',
+    });
   });
 
   it('skips the rows an earlier attempt committed, keeping row and line numbers', async () => {
@@ -194,5 +198,86 @@ describe('Utf8Validator', () => {
     }
     expect(new Utf8Validator().check(Buffer.from([0x61, 0x62, 0xff, 0x63]))).toBe(2);
     expect(new Utf8Validator().check(Buffer.from([0xed, 0xa0, 0x80]))).toBe(0); // a UTF-16 surrogate
+    // Past several multi-byte characters (prefixes ending inside one are still valid prefixes).
+    expect(new Utf8Validator().check(Buffer.concat([Buffer.from('ééé'), Buffer.from([0xff, 0x61])]))).toBe(6);
+    expect(new Utf8Validator().check(Buffer.concat([Buffer.from('éé'), Buffer.from([0xff, 0x61])]))).toBe(4);
+    // C0 and C1 start no character: invalid at once, even as a chunk's last byte.
+    expect(new Utf8Validator().check(Buffer.from([0x61, 0xc0]))).toBe(1);
+    expect(new Utf8Validator().check(Buffer.from([0x61, 0xc1]))).toBe(1);
+  });
+});
+
+describe('CodeCsvReader at the edges (mutation testing found these untested)', () => {
+  const bytes = (...parts: (string | number[])[]) =>
+    Buffer.concat(
+      parts.map((part) => (typeof part === 'string' ? Buffer.from(part, 'utf8') : Buffer.from(part))),
+    );
+
+  it('drops a BOM before a quoted first cell, header or code', async () => {
+    expect(await read('\uFEFF"code",x\n"A1"\n')).toMatchObject({
+      codes: ['A1'],
+      rows: 2,
+      failure: undefined,
+    });
+    expect((await read('\uFEFF"A1",x\nB2\n')).codes).toEqual(['A1', 'B2']);
+  });
+
+  it('reads a 3-byte character starting with E0 split after its first or second byte', async () => {
+    const text = bytes('A\u0800B\n\u0800\n'); // U+0800 is E0 A0 80
+    for (const cut of [2, 3]) {
+      expect((await read([text.subarray(0, cut), text.subarray(cut)])).codes).toEqual(['A\u0800B', '\u0800']);
+    }
+  });
+
+  it('validates the chunk that completes a split character: a bad byte later in it fails, at its byte and line', async () => {
+    // Lines: "A", "é", "B<FF>": the FF is byte 6 of the file (0-based), on line 3.
+    const result = await read([bytes('A\n', [0xc3]), bytes([0xa9], '\nB', [0xff], '\n')]);
+    expect(result.failure).toEqual({
+      reason: 'invalidEncoding',
+      line: 3,
+      message: 'The file is not valid UTF-8 (byte 6, line 3)',
+    });
+  });
+
+  it('names the start of a character begun in the previous chunk when its continuation is bad', async () => {
+    // E2 82 starts "€" at byte 4 on line 2; the next chunk goes on with "X" instead of its last byte.
+    const result = await read([bytes('code\nA', [0xe2, 0x82]), bytes('X\n')]);
+    expect(result.failure).toEqual({
+      reason: 'invalidEncoding',
+      line: 2,
+      message: 'The file is not valid UTF-8 (byte 6, line 2)',
+    });
+  });
+
+  it('counts the lines of every earlier chunk, however the parser buffers them', async () => {
+    const result = await read(['A1\nB', '2\nC3\n', bytes('D', [0xff], '\n')]);
+    expect(result.failure).toEqual({
+      reason: 'invalidEncoding',
+      line: 4,
+      message: 'The file is not valid UTF-8 (byte 10, line 4)',
+    });
+  });
+
+  it('reads a 2-byte character starting with C2 split across chunks', async () => {
+    const text = bytes('\u00a9\n'); // C2 A9
+    expect((await read([text.subarray(0, 1), text.subarray(1)])).codes).toEqual(['\u00a9']);
+  });
+
+  it('ends the import at an unquoted row over 1 MiB: nothing after it is read, the first such row is named', async () => {
+    const big = 'x'.repeat(1024 * 1024 + 10);
+    const result = await read(['A1\n', `${big}\nB2\n${big}\nC3\n`]);
+    expect(result.codes).toEqual(['A1']);
+    expect(result.failure).toEqual({
+      reason: 'malformedCsv',
+      line: 2,
+      message: 'A quoted field opened at or after line 2 is never closed (or a row exceeds 1048576 bytes)',
+    });
+  });
+
+  it('has no per-row parser errors: odd quoting and ragged rows are read, not rejected', async () => {
+    const result = await read('A1\n"a"b\n"c" ,x\nd"e"\n,,,,\nB2,1,2,3\n');
+    expect(result.codes).toEqual(['A1', '"a"b', '"c"', 'd"e"', 'B2']);
+    expect(result.rejects).toEqual([]);
+    expect(result.skipped).toBe(1);
   });
 });

@@ -47,6 +47,25 @@ describe('parseFileKey', () => {
     expect(codeOf(() => parseFileKey(key))).toBe('invalidFileKey');
   });
 
+  it('takes a campaign of 256 characters', () => {
+    expect(parseFileKey(`codes/${'c'.repeat(256)}/tm/f.csv`).campaignId).toHaveLength(256);
+  });
+
+  it('says what is wrong with a key', () => {
+    const messageOf = (key: unknown) => {
+      try {
+        parseFileKey(key);
+      } catch (error) {
+        return (error as Error).message;
+      }
+    };
+    const layout = 'fileKey must look like codes/<campaignId>/<type>/<name>';
+    expect(messageOf(7)).toBe(`${layout} (a string)`);
+    expect(messageOf('codes/./tm/f.csv')).toBe(layout);
+    expect(messageOf(`codes/${'c'.repeat(257)}/tm/f.csv`)).toBe(`${layout}: campaignId too long`);
+    expect(messageOf('codes/c/vip/f.csv')).toBe('the type folder must be one of: tm, external');
+  });
+
   it('rejects an unknown type folder with invalidType', () => {
     expect(codeOf(() => parseFileKey('codes/camp-1/vip/file.csv'))).toBe('invalidType');
     expect(codeOf(() => parseFileKey('codes/camp-1/TM/file.csv'))).toBe('invalidType');
@@ -84,5 +103,6 @@ describe('decodeEventKey', () => {
 
   it('rejects a key that is not validly encoded', () => {
     expect(codeOf(() => decodeEventKey('codes/c1/tm/%E0%A4%A.csv'))).toBe('invalidFileKey');
+    expect(() => decodeEventKey('%')).toThrow('the object key in the event is not validly URL-encoded');
   });
 });

@@ -24,6 +24,8 @@ describe('importIdOf', () => {
     expect(versioned).not.toBe(importIdOf(object));
     expect(importIdOf({ ...object, eTag: 'other', versionId: 'v1' })).toBe(versioned);
     expect(importIdOf({ ...object, versionId: 'null' })).toBe(importIdOf(object));
+    // Neither: the object's bucket and key alone (sha256("b\ncodes/c1/tm/f.csv\n")).
+    expect(importIdOf({ bucket: 'b', key: object.key })).toBe('5638a349a9db2c89546df02e537fe28e');
   });
 });
 
