@@ -1,5 +1,3 @@
-import { GetObjectCommand } from '@aws-sdk/client-s3';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { type Caller, requireSupreme } from '../auth/caller.ts';
 import { findCampaignJob, type JobLookupInput } from '../jobs/lookup.ts';
 import { s3Client } from '../s3.ts';
@@ -20,6 +18,11 @@ export async function getExport(
     message: 'No such export in this campaign',
   });
   if (doc.status !== 'succeeded' || doc.bucket === undefined) return exportView(doc);
+  // Loaded on first use, not at cold start: most reads are of a running export or a 404.
+  const [{ GetObjectCommand }, { getSignedUrl }] = await Promise.all([
+    import('@aws-sdk/client-s3'),
+    import('@aws-sdk/s3-request-presigner'),
+  ]);
   const url = await getSignedUrl(
     await s3Client(),
     new GetObjectCommand({ Bucket: doc.bucket, Key: doc.key }),
