@@ -48,8 +48,11 @@ export interface PoolView {
 export async function getPool(caller: Caller, input: PoolInput): Promise<PoolView> {
   requireSupreme(caller);
   const scope = { campaignId: parseCampaignId(input.campaignId), type: parseType(input.type) };
-  const [counts, pool] = await Promise.all([countCodes(caller, scope), findPool(scope)]);
-  return poolView(scope.campaignId, scope.type, counts, pool);
+  // allSettled, as count does: neither read may outlive this invocation when the other fails.
+  const [counts, pool] = await Promise.allSettled([countCodes(caller, scope), findPool(scope)]);
+  if (counts.status === 'rejected') throw counts.reason;
+  if (pool.status === 'rejected') throw pool.reason;
+  return poolView(scope.campaignId, scope.type, counts.value, pool.value);
 }
 
 /** PUT /v1/{campaignId}/pools/{type} `{"lowStockThreshold": n | null}`: then the pool view. */
