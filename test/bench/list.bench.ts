@@ -7,7 +7,7 @@
  *   npx tsx test/bench/list.bench.ts            (embedded MongoDB, or MONGODB_URI when set)
  */
 import { randomInt, randomUUID } from 'node:crypto';
-import { benchMongo, fmt, printTable, quantile } from './support.ts';
+import { benchMongo, fmt, printTable, quantile, useFunctionsInProcess } from './support.ts';
 
 const POOL = 1_000_000;
 const PAGE = 100;
@@ -15,11 +15,7 @@ const DEEP_PAGE = 500;
 const SAMPLES = 50;
 
 const mongo = await benchMongo();
-process.env.MONGODB_URI = mongo.uri;
-process.env.MONGODB_DB = `bench_list_${randomUUID().slice(0, 8)}`;
-process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
-process.env.POWERTOOLS_METRICS_DISABLED = 'true';
-process.env.POWERTOOLS_TRACE_ENABLED = 'false';
+useFunctionsInProcess(mongo.uri, `bench_list_${randomUUID().slice(0, 8)}`);
 
 const { handler } = await import('../../functions/list-codes.ts');
 const { closeMongoClient, getDb } = await import('../../lib/mongo/client.ts');

@@ -6,7 +6,7 @@
  *   npx tsx test/bench/reserve.bench.ts            (embedded MongoDB, or MONGODB_URI when set)
  */
 import { randomUUID } from 'node:crypto';
-import { benchMongo, fmt, printTable, quantile } from './support.ts';
+import { benchMongo, fmt, printTable, quantile, useFunctionsInProcess } from './support.ts';
 
 const POOL = 100_000;
 const CALLERS = 64;
@@ -15,11 +15,10 @@ const WAVES = 5; // 5 waves × 64 callers = 320 reservations, 3 200 codes
 
 const mongo = await benchMongo();
 const separator = mongo.uri.includes('?') ? '&' : '?';
-process.env.MONGODB_URI = `${mongo.uri}${separator}monitorCommands=true`;
-process.env.MONGODB_DB = `bench_reserve_${randomUUID().slice(0, 8)}`;
-process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
-process.env.POWERTOOLS_METRICS_DISABLED = 'true';
-process.env.POWERTOOLS_TRACE_ENABLED = 'false';
+useFunctionsInProcess(
+  `${mongo.uri}${separator}monitorCommands=true`,
+  `bench_reserve_${randomUUID().slice(0, 8)}`,
+);
 
 const { handler } = await import('../../functions/reserve.ts');
 const { getMongoClient, closeMongoClient } = await import('../../lib/mongo/client.ts');

@@ -133,3 +133,37 @@ export async function freshDatabase(name: string): Promise<BenchDatabase> {
     },
   };
 }
+
+/**
+ * The streaming benchmarks' memory target (import, export): the peak RSS of the working process
+ * at the largest size at most 1.15 × the smallest's and at most 256 MiB. Prints the comparison;
+ * true when met.
+ */
+export function reportRssGrowth(
+  title: string,
+  first: { size: number; maxRssMb: number },
+  last: { size: number; maxRssMb: number },
+): boolean {
+  const growth = last.maxRssMb / first.maxRssMb;
+  const ok = growth <= 1.15 && last.maxRssMb <= 256;
+  printTable(title, [
+    [`at ${fmt(first.size, 0)}`, `${fmt(first.maxRssMb, 0)} MiB`],
+    [`at ${fmt(last.size, 0)}`, `${fmt(last.maxRssMb, 0)} MiB`],
+    ['ratio', `${fmt(growth, 3)}  (target ≤ 1.15 and ≤ 256 MiB: ${ok ? 'met' : 'MISSED'})`],
+  ]);
+  return ok;
+}
+
+/**
+ * The environment of a benchmark that runs a function's handler in its own process: the given
+ * database, and Powertools quiet (errors only, no metrics output, no tracing).
+ */
+export function useFunctionsInProcess(mongoUri: string, database: string): void {
+  Object.assign(process.env, {
+    MONGODB_URI: mongoUri,
+    MONGODB_DB: database,
+    POWERTOOLS_LOG_LEVEL: 'ERROR',
+    POWERTOOLS_METRICS_DISABLED: 'true',
+    POWERTOOLS_TRACE_ENABLED: 'false',
+  });
+}
