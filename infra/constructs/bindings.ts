@@ -97,14 +97,26 @@ export function codesListingBinding(bucket: IBucket): Binding {
   };
 }
 
-/** Hands imports to the importer function (asynchronous Invoke) and says how long to wait for them. */
-export function importerBinding(importer: IFunction, waitMs: number): Binding {
+/**
+ * Hands work to another function (an asynchronous Invoke, lib/handoff.ts): the variable that names
+ * it, and InvokeFunction on that function only.
+ */
+function handOffBinding(
+  variable: string,
+  worker: IFunction,
+  environment: Record<string, string> = {},
+): Binding {
   return {
-    environment: { IMPORT_FUNCTION_NAME: importer.functionName, IMPORT_WAIT_MS: String(waitMs) },
+    environment: { [variable]: worker.functionName, ...environment },
     statements: [
-      new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [importer.functionArn] }),
+      new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [worker.functionArn] }),
     ],
   };
+}
+
+/** Hands imports to the importer function (asynchronous Invoke) and says how long to wait for them. */
+export function importerBinding(importer: IFunction, waitMs: number): Binding {
+  return handOffBinding('IMPORT_FUNCTION_NAME', importer, { IMPORT_WAIT_MS: String(waitMs) });
 }
 
 /** The service's EventBridge bus (contract §6b): its name, and PutEvents on that bus only. */
@@ -115,25 +127,12 @@ export function eventsBinding(bus: { eventBusName: string; eventBusArn: string }
   };
 }
 
-/** Hands exports to the export function (asynchronous Invoke). */
-export function exporterBinding(exporter: IFunction): Binding {
-  return {
-    environment: { EXPORT_FUNCTION_NAME: exporter.functionName },
-    statements: [
-      new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [exporter.functionArn] }),
-    ],
-  };
-}
+/** Hands exports to the export function. */
+export const exporterBinding = (exporter: IFunction): Binding =>
+  handOffBinding('EXPORT_FUNCTION_NAME', exporter);
 
-/** Hands purges to the purge function (asynchronous Invoke). */
-export function purgerBinding(purger: IFunction): Binding {
-  return {
-    environment: { PURGE_FUNCTION_NAME: purger.functionName },
-    statements: [
-      new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [purger.functionArn] }),
-    ],
-  };
-}
+/** Hands purges to the purge function. */
+export const purgerBinding = (purger: IFunction): Binding => handOffBinding('PURGE_FUNCTION_NAME', purger);
 
 const EXPORT_FILES_REASON =
   'Export files are any object under exports/ (contract §6a): the grant is that prefix, never codes/.';
