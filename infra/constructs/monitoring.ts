@@ -107,6 +107,8 @@ export interface MonitoringProps {
   /** The export and purge functions (their errors beside the ExportFailed metric). */
   jobFunctions: Partial<Record<FunctionId, IFunction>>;
   importFailureQueue: IQueue;
+  /** The export and purge invocations that failed every retry. */
+  jobFailureQueue: IQueue;
   /** The API stage's access log group (JSON lines, see access-log.ts). */
   accessLogs: ILogGroup;
   api5xxAlarmPercent: number;
@@ -352,19 +354,12 @@ export class Monitoring extends Construct {
       evaluationPeriods: 1,
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
-    const failureQueue = new Alarm(this, 'ImportFailureQueueAlarm', {
-      alarmName: `${servicePrefix}-import-failure-queue`,
-      alarmDescription:
-        'An S3 import event failed all retries and sits in the import failure queue: re-drive it once fixed.',
-      metric: importFailureQueue.metricApproximateNumberOfMessagesVisible({
-        statistic: Stats.MAXIMUM,
-        period: PERIOD,
-      }),
-      threshold: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    });
+    const failureQueue = this.failureQueueAlarm(
+      'ImportFailureQueueAlarm',
+      `${servicePrefix}-import-failure-queue`,
+      importFailureQueue,
+      'An S3 import event failed all retries and sits in the import failure queue: re-drive it once fixed.',
+    );
     const api5xxRate = new Alarm(this, 'Api5xxRateAlarm', {
       alarmName: `${servicePrefix}-api-5xx-rate`,
       alarmDescription: `More than ${api5xxAlarmPercent}% of API requests answered with a 5xx.`,
@@ -413,7 +408,59 @@ export class Monitoring extends Construct {
       api5xxRate,
       eventsFailed,
       poolSweepErrors,
+      ...this.jobAlarms(props),
       ...this.operationsAlarms(props),
+    ];
+  }
+
+  /** An alarm on the first message in a dead-letter queue: work that failed every retry. */
+  private failureQueueAlarm(id: string, alarmName: string, queue: IQueue, alarmDescription: string): Alarm {
+    return new Alarm(this, id, {
+      alarmName,
+      alarmDescription,
+      metric: queue.metricApproximateNumberOfMessagesVisible({ statistic: Stats.MAXIMUM, period: PERIOD }),
+      threshold: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+  }
+
+  /**
+   * Exports and purges (contract §6a): a failed attempt (ExportFailed, or a job function's error —
+   * crashes and timeouts never reach the metric), and a job that failed every retry.
+   */
+  private jobAlarms({ servicePrefix, jobFunctions, jobFailureQueue }: MonitoringProps): Alarm[] {
+    const atLeastOnce = {
+      threshold: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    };
+    const errors = (Object.entries(jobFunctions) as [FunctionId, IFunction][]).map(([functionId, fn]) => {
+      const name = kebabCase(functionId);
+      return new Alarm(this, `${pascalCase(name)}ErrorsAlarm`, {
+        alarmName: `${servicePrefix}-${name}-errors`,
+        alarmDescription: `${functionId} failed (error, timeout or crash); Lambda retries it, see the job's record.`,
+        metric: fn.metricErrors({ statistic: Stats.SUM, period: PERIOD }),
+        ...atLeastOnce,
+      });
+    });
+    return [
+      new Alarm(this, 'ExportFailedAlarm', {
+        alarmName: `${servicePrefix}-export-failed`,
+        alarmDescription:
+          'An export attempt failed (ExportFailed). Lambda retries it from the first code; its record says why.',
+        metric: serviceMetric(MetricName.ExportFailed, servicePrefix),
+        ...atLeastOnce,
+      }),
+      ...errors,
+      this.failureQueueAlarm(
+        'JobFailureQueueAlarm',
+        `${servicePrefix}-job-failure-queue`,
+        jobFailureQueue,
+        'An export or purge failed every retry and sits in the job failure queue; a crash or timeout leaves its record `running`. Start the job again (route 12 or 14) once fixed.',
+      ),
     ];
   }
 

@@ -14,7 +14,7 @@ export interface DataStackProps extends StackProps {
 
 /**
  * The stateful parts, kept apart from the service so the service stack can be replaced freely:
- * the codes bucket, the import failure queue, the event bus, and a reference (by name) to the MongoDB secret,
+ * the codes bucket, the failure queues, the event bus, and a reference (by name) to the MongoDB secret,
  * which is created outside CDK so the connection string never appears in a template.
  */
 export class DataStack extends Stack {
@@ -25,6 +25,7 @@ export class DataStack extends Stack {
   readonly codesBucket: Bucket;
   readonly accessLogsBucket: Bucket;
   readonly importFailureQueue: Queue;
+  readonly jobFailureQueue: Queue;
   readonly mongoSecret: ISecret;
   readonly eventBus: EventBus;
 
@@ -66,15 +67,10 @@ export class DataStack extends Stack {
     });
 
     // Imports that failed every asynchronous retry land here (the importer's on-failure destination).
-    this.importFailureQueue = new Queue(this, 'ImportFailureQueue', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    Validations.of(this.importFailureQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: "This queue is itself the importer's dead-letter queue (its on-failure destination).",
-    });
+    this.importFailureQueue = this.failureQueue('ImportFailureQueue', "the importer's");
+    // Exports and purges whose every attempt failed — crashes and timeouts included, which never
+    // reach the job's record: it still says `running` (the job functions' on-failure destination).
+    this.jobFailureQueue = this.failureQueue('JobFailureQueue', "the export and purge functions'");
 
     // The service's own bus (contract §6b): pool and import events; consumers add their rules to it.
     this.eventBus = new EventBus(this, 'EventBus', { eventBusName: props.eventBusName });
@@ -87,9 +83,24 @@ export class DataStack extends Stack {
       description: 'Upload code files to s3://<this bucket>/codes/<campaignId>/<tm|external>/<name>.csv',
     });
     new CfnOutput(this, 'ImportFailureQueueUrl', { value: this.importFailureQueue.queueUrl });
+    new CfnOutput(this, 'JobFailureQueueUrl', { value: this.jobFailureQueue.queueUrl });
     new CfnOutput(this, 'EventBusName', {
       value: this.eventBus.eventBusName,
       description: 'Pool Low / Pool Empty / Import Succeeded / Import Failed events (source code-service)',
     });
+  }
+
+  /** A dead-letter queue: the asynchronous invocations that failed every retry, kept 14 days. */
+  private failureQueue(id: string, whose: string): Queue {
+    const queue = new Queue(this, id, {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(queue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: `This queue is itself ${whose} dead-letter queue (the on-failure destination).`,
+    });
+    return queue;
   }
 }

@@ -36,6 +36,7 @@ export function defineStacks(app: App): CodeServiceStacks {
       bucketArn: Fn.getStackOutput(data.stackName, DataStack.CODES_BUCKET_ARN_OUTPUT, Aws.REGION),
     },
     importFailureQueue: data.importFailureQueue,
+    jobFailureQueue: data.jobFailureQueue,
     mongoSecret: data.mongoSecret,
     eventBus: { eventBusName: data.eventBus.eventBusName, eventBusArn: data.eventBus.eventBusArn },
   });

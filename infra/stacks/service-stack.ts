@@ -62,6 +62,8 @@ export interface ServiceStackProps extends StackProps {
   /** From the data stack; referenced by name/ARN only, so the stacks have no dependency cycle. */
   codesBucket: { bucketName: string; bucketArn: string };
   importFailureQueue: IQueue;
+  /** Where the export and purge invocations that failed every retry go. */
+  jobFailureQueue: IQueue;
   mongoSecret: ISecret;
   /** The data stack's event bus (contract §6b), by name and ARN. */
   eventBus: { eventBusName: string; eventBusArn: string };
@@ -158,10 +160,14 @@ export class ServiceStack extends Stack {
     });
 
     // The export and purge functions are started by their routes' asynchronous Invoke: Lambda
-    // retries a failed job twice (an export starts over, a purge resumes); their records say
-    // why a job failed, so no failure queue is needed.
+    // retries a failed job twice (an export starts over, a purge resumes), then parks the event in
+    // the job failure queue (alarmed): a job that crashed or timed out never marked its record.
     for (const worker of JOB_FUNCTIONS) {
-      this.functions[worker].configureAsyncInvoke({ retryAttempts: 2, maxEventAge: Duration.hours(6) });
+      this.functions[worker].configureAsyncInvoke({
+        retryAttempts: 2,
+        maxEventAge: Duration.hours(6),
+        onFailure: new SqsDestination(props.jobFailureQueue),
+      });
     }
 
     // The stage's access log (one JSON line per request), in its own log group.
@@ -186,6 +192,7 @@ export class ServiceStack extends Stack {
         JOB_FUNCTIONS.map((functionId) => [functionId, this.functions[functionId]]),
       ),
       importFailureQueue: props.importFailureQueue,
+      jobFailureQueue: props.jobFailureQueue,
       accessLogs: this.accessLogs,
       api5xxAlarmPercent: config.api5xxAlarmPercent,
       alarmEmail: config.alarmEmail,

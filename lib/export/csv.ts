@@ -25,9 +25,6 @@ const CSV_OPTIONS: Options = {
   cast: { date: (value) => value.toISOString() },
 };
 
-/** Rows per piece of text: a stream chunk per row would cost more than the row itself. */
-const ROWS_PER_CHUNK = 1000;
-
 export function exportRow(doc: CodeDocument, now: Date): unknown[] {
   const { date } = doc;
   return [
@@ -42,35 +39,37 @@ export function exportRow(doc: CodeDocument, now: Date): unknown[] {
 }
 
 /**
- * Codes in (objects), CSV text out (bytes): rows are written by csv-stringify a thousand at a time,
- * the header before the first. `onPiece` hears the running totals of rows and bytes after each
- * piece, and the stream waits for it (the export notes its progress there).
+ * Batches of codes in (arrays, as the cursor hands them over), CSV text out (bytes): each batch is
+ * written by csv-stringify as one piece of text, the header before the first (an empty pool still
+ * gets its header). A batch rather than a code per chunk: a stream chunk, its callback and its
+ * promises per code would cost more than the code's row itself. `onPiece` hears the running totals
+ * of rows and bytes after each piece, and the stream waits for it (the export notes its progress
+ * there).
  */
 export function exportCsvStream(now: Date, onPiece: (rows: number, bytes: number) => Promise<void>) {
-  let rows: unknown[][] = [];
   let written = 0;
   let bytes = 0;
   let header = true;
-  const piece = (stream: Transform) => {
+  const piece = (stream: Transform, codes: readonly CodeDocument[]) => {
+    const rows = codes.map((code) => exportRow(code, now));
     const text = Buffer.from(stringify(rows, { ...CSV_OPTIONS, header }), 'utf8');
     header = false;
     written += rows.length;
     bytes += text.length;
-    rows = [];
     stream.push(text);
     return onPiece(written, bytes);
   };
   return new Transform({
     writableObjectMode: true,
-    writableHighWaterMark: ROWS_PER_CHUNK,
-    transform(code: CodeDocument, _encoding, callback) {
-      rows.push(exportRow(code, now));
-      if (rows.length < ROWS_PER_CHUNK) return callback();
-      piece(this).then(() => callback(), callback);
+    // One batch waits while the one before it is written (the cursor reads ahead by that much).
+    writableHighWaterMark: 1,
+    transform(codes: readonly CodeDocument[], _encoding, callback) {
+      if (codes.length === 0) return callback();
+      piece(this, codes).then(() => callback(), callback);
     },
     flush(callback) {
-      if (rows.length === 0 && !header) return callback();
-      piece(this).then(() => callback(), callback);
+      if (!header) return callback();
+      piece(this, []).then(() => callback(), callback);
     },
   });
 }

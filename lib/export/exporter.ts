@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Upload } from '@aws-sdk/lib-storage';
+import type { FindCursor } from 'mongodb';
 import { campaignIdRange, statusCondition } from '../codes/status-filters.ts';
 import { exportBucketConfig, jobConfig } from '../config.ts';
 import { describeJobFailure } from '../jobs/failure.ts';
@@ -10,11 +11,12 @@ import { logger, MetricName, MetricUnit, metrics } from '../observability.ts';
 import { s3Client } from '../s3.ts';
 import { exportCsvStream } from './csv.ts';
 import { type ExportDocument, exportsStore } from './model.ts';
+import { EXPORT_TUNING } from './tuning.ts';
 
 /**
  * The export function's work (contract §6a): a MongoDB cursor over the pool in `_id` order → CSV
  * rows (csv-stringify) → an S3 multipart upload (lib-storage) at `exports/<campaignId>/<id>.csv`.
- * Every stage is a stream with back-pressure, so at most a few upload parts (PART_SIZE each) and
+ * Every stage is a stream with back-pressure, so at most a few upload parts (EXPORT_TUNING) and
  * one cursor batch are in memory whatever the pool's size.
  *
  * Exactly once: the cursor walks the campaign's range of the `_id` index (see campaignIdRange;
@@ -27,12 +29,6 @@ import { type ExportDocument, exportsStore } from './model.ts';
  * the new file replaces any older one under the same key). Starting over keeps a file consistent
  * with one pass of the cursor; resuming parts of an upload would mix two passes.
  */
-const PART_SIZE = 5 * 1024 * 1024;
-/** Parts uploaded at once. */
-const QUEUE_SIZE = 4;
-/** Codes per cursor batch. */
-const CURSOR_BATCH = 5000;
-
 export interface ExportOutcome {
   exportId: string;
   outcome: 'exported' | 'alreadyFinished' | 'inProgress' | 'missing' | 'superseded';
@@ -100,6 +96,15 @@ export async function runExport(exportId: string): Promise<ExportOutcome> {
   }
 }
 
+/**
+ * The cursor's documents a batch at a time, as the server sent them: one promise per batch, not
+ * per code. Per-code promises were most of the export's own CPU and garbage, all the more as the
+ * X-Ray SDK's async hooks (loaded with the tracer) track every promise until it is collected.
+ */
+async function* batchesOf<T>(cursor: FindCursor<T>): AsyncGenerator<T[]> {
+  while (await cursor.hasNext()) yield cursor.readBufferedDocuments();
+}
+
 async function writeExport(
   doc: ExportDocument,
   bucket: string,
@@ -115,13 +120,13 @@ async function writeExport(
     },
     // The hint makes MongoDB walk the `_id` index over the range (so in `_id` order, without a
     // sort stage that would have to hold the whole pool); no sort is asked for on top of it.
-    { hint: { _id: 1 }, batchSize: CURSOR_BATCH },
+    { hint: { _id: 1 }, batchSize: EXPORT_TUNING.cursorBatch },
   );
   let rows = 0;
   let size = 0;
-  // Reads ahead up to a cursor batch: the next batch is fetched (getMore) while this one is
-  // written, instead of the database and this function taking turns.
-  const source = Readable.from(cursor, { highWaterMark: CURSOR_BATCH });
+  // Reads ahead by one batch: the next batch is fetched (getMore) while this one is written,
+  // instead of the database and this function taking turns.
+  const source = Readable.from(batchesOf(cursor), { highWaterMark: 1 });
   let noted = 0;
   const csv = exportCsvStream(now, async (written, bytes) => {
     rows = written;
@@ -134,8 +139,8 @@ async function writeExport(
   const upload = new Upload({
     client: await s3Client(),
     params: { Bucket: bucket, Key: doc.key, Body: csv, ContentType: 'text/csv; charset=utf-8' },
-    partSize: PART_SIZE,
-    queueSize: QUEUE_SIZE,
+    partSize: EXPORT_TUNING.partSize,
+    queueSize: EXPORT_TUNING.queueSize,
     leavePartsOnError: false,
   });
   const produced = pipeline(source, csv);

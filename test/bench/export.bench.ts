@@ -47,13 +47,14 @@ type Mode = 'cursor' | 'upload';
 async function child(mode: Mode, size: number, bytes: number): Promise<Measured> {
   if (mode === 'cursor') {
     const { campaignIdRange } = await import('../../lib/codes/status-filters.ts');
+    const { EXPORT_TUNING } = await import('../../lib/export/tuning.ts');
     const client = await new MongoClient(process.env.MONGODB_URI!).connect();
     const codes = client.db(process.env.MONGODB_DB).collection<CodeDocument>('codes');
     const started = performance.now();
     let read = 0;
     const cursor = codes.find(
       { ...campaignIdRange(CAMPAIGN), type: 'tm' },
-      { hint: { _id: 1 }, batchSize: 5000 },
+      { hint: { _id: 1 }, batchSize: EXPORT_TUNING.cursorBatch },
     );
     for await (const _ of cursor) read++;
     const seconds = (performance.now() - started) / 1000;
@@ -69,6 +70,7 @@ async function child(mode: Mode, size: number, bytes: number): Promise<Measured>
   if (mode === 'upload') {
     const { S3Client } = await import('@aws-sdk/client-s3');
     const { Upload } = await import('@aws-sdk/lib-storage');
+    const { EXPORT_TUNING } = await import('../../lib/export/tuning.ts');
     const s3 = new S3Client({
       forcePathStyle: true,
       requestChecksumCalculation: 'WHEN_REQUIRED',
@@ -89,8 +91,8 @@ async function child(mode: Mode, size: number, bytes: number): Promise<Measured>
     await new Upload({
       client: s3,
       params: { Bucket: BUCKET, Key: `exports/${CAMPAIGN}/bare-${size}.csv`, Body: body },
-      partSize: 5 * 1024 * 1024,
-      queueSize: 4,
+      partSize: EXPORT_TUNING.partSize,
+      queueSize: EXPORT_TUNING.queueSize,
     }).done();
     return { codes: size, seconds: (performance.now() - started) / 1000, maxRssMb: peakRssMb() };
   }

@@ -61,6 +61,12 @@ const MONGO_ONLY = [
 ] as const satisfies readonly FunctionId[];
 const resourcesOf = (template: { Resources: Record<string, Resource> }, type: string) =>
   Object.entries(template.Resources).filter(([, resource]) => resource.Type === type);
+/** The logical id of the data stack's queue whose construct id is `id`. */
+const queueIdOf = (id: string) => {
+  const found = resourcesOf(dataJson, 'AWS::SQS::Queue').filter(([logicalId]) => logicalId.startsWith(id));
+  expect(found).toHaveLength(1);
+  return found[0]![0];
+};
 const logicalIdOf = (template: { Resources: Record<string, Resource> }, type: string) => {
   const found = resourcesOf(template, type);
   expect(found).toHaveLength(1);
@@ -391,9 +397,8 @@ describe('S3 import trigger', () => {
     const destination = (config.Properties.DestinationConfig as { OnFailure: { Destination: Json } })
       .OnFailure.Destination as { 'Fn::GetStackOutput': { StackName: string; OutputName: string } };
     expect(destination['Fn::GetStackOutput'].StackName).toBe('code-service-data');
-    const queueId = logicalIdOf(dataJson, 'AWS::SQS::Queue');
     expect(dataJson.Outputs[destination['Fn::GetStackOutput'].OutputName]!.Value).toEqual({
-      'Fn::GetAtt': [queueId, 'Arn'],
+      'Fn::GetAtt': [queueIdOf('ImportFailureQueue'), 'Arn'],
     });
   });
 });
@@ -430,16 +435,55 @@ describe('events (contract §6b)', () => {
 });
 
 describe('export and purge functions', () => {
-  it('are retried twice by Lambda when a job fails (their records say why)', () => {
+  it('are retried twice by Lambda when a job fails, then parked in the job failure queue', () => {
     const ids = functionLogicalIds();
     for (const functionId of JOB_FUNCTIONS) {
-      service.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
-        FunctionName: { Ref: ids[functionId] },
+      const [, config] = resourcesOf(serviceJson, 'AWS::Lambda::EventInvokeConfig').find(
+        ([, candidate]) =>
+          JSON.stringify(candidate.Properties.FunctionName) === JSON.stringify({ Ref: ids[functionId] }),
+      )!;
+      expect(config.Properties, functionId).toMatchObject({
         Qualifier: '$LATEST',
         MaximumRetryAttempts: 2,
         MaximumEventAgeInSeconds: 21_600,
       });
+      const destination = (config.Properties.DestinationConfig as { OnFailure: { Destination: Json } })
+        .OnFailure.Destination as { 'Fn::GetStackOutput': { OutputName: string } };
+      expect(dataJson.Outputs[destination['Fn::GetStackOutput'].OutputName]!.Value, functionId).toEqual({
+        'Fn::GetAtt': [queueIdOf('JobFailureQueue'), 'Arn'],
+      });
     }
+  });
+
+  it('alarm on ExportFailed, on any error of a job function and on the job failure queue', () => {
+    const ids = functionLogicalIds();
+    const alarms = Object.fromEntries(
+      resourcesOf(serviceJson, 'AWS::CloudWatch::Alarm').map(([, alarm]) => [
+        alarm.Properties.AlarmName,
+        alarm.Properties,
+      ]),
+    ) as Record<string, Json>;
+    expect(alarms['code-service-export-failed']).toMatchObject({
+      Namespace: 'CodeService',
+      MetricName: 'ExportFailed',
+      Dimensions: [{ Name: 'service', Value: 'code-service' }],
+      Statistic: 'Sum',
+      Threshold: 1,
+    });
+    for (const functionId of JOB_FUNCTIONS) {
+      const errors = alarms[`code-service-${kebabCase(functionId)}-errors`];
+      expect(errors, functionId).toMatchObject({ MetricName: 'Errors', Statistic: 'Sum', Threshold: 1 });
+      expect(errors!.Dimensions, functionId).toEqual([
+        { Name: 'FunctionName', Value: { Ref: ids[functionId] } },
+      ]);
+    }
+    const queueOf = (alarm: Json) => JSON.stringify(alarm.Dimensions);
+    const jobQueue = alarms['code-service-job-failure-queue']!;
+    expect(jobQueue).toMatchObject({
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+    });
+    expect(queueOf(jobQueue)).not.toBe(queueOf(alarms['code-service-import-failure-queue']!));
   });
 });
 
@@ -475,11 +519,16 @@ describe('data stack', () => {
     });
   });
 
-  it('has an encrypted failure queue keeping messages 14 days', () => {
-    data.hasResourceProperties('AWS::SQS::Queue', {
-      SqsManagedSseEnabled: true,
-      MessageRetentionPeriod: 1_209_600,
-    });
+  it('has encrypted failure queues (imports, jobs) keeping messages 14 days', () => {
+    for (const id of ['ImportFailureQueue', 'JobFailureQueue']) {
+      const [, queue] = resourcesOf(dataJson, 'AWS::SQS::Queue').find(
+        ([logicalId]) => logicalId === queueIdOf(id),
+      )!;
+      expect(queue.Properties, id).toMatchObject({
+        SqsManagedSseEnabled: true,
+        MessageRetentionPeriod: 1_209_600,
+      });
+    }
   });
 });
 
@@ -585,8 +634,10 @@ describe('IAM', () => {
     )!;
     expect(startInvoke.Resource).toEqual({ 'Fn::GetAtt': [ids.exportCodes, 'Arn'] });
     expect(actions('getExport')).toEqual([...xray, ...secret, 's3:GetObject'].sort());
+    // The job functions also send their own failed invocations to the job failure queue.
+    const deadLetter = ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'];
     expect(actions('exportCodes')).toEqual(
-      [...xray, ...secret, 's3:AbortMultipartUpload', 's3:PutObject'].sort(),
+      [...xray, ...secret, ...deadLetter, 's3:AbortMultipartUpload', 's3:PutObject'].sort(),
     );
     // Purges: route 14 only starts the purge function; the purge function only needs the database.
     expect(actions('startPurge')).toEqual([...xray, ...secret, 'lambda:InvokeFunction'].sort());
@@ -594,8 +645,11 @@ describe('IAM', () => {
       actionsOf(s).includes('lambda:InvokeFunction'),
     )!;
     expect(purgeInvoke.Resource).toEqual({ 'Fn::GetAtt': [ids.purgeCodes, 'Arn'] });
-    for (const functionId of ['getPurge', 'purgeCodes'] as const) {
-      expect(actions(functionId), functionId).toEqual([...xray, ...secret].sort());
+    expect(actions('getPurge')).toEqual([...xray, ...secret].sort());
+    expect(actions('purgeCodes')).toEqual([...xray, ...secret, ...deadLetter].sort());
+    for (const functionId of JOB_FUNCTIONS) {
+      const send = statementsOf(functionId).find((s) => actionsOf(s).includes('sqs:SendMessage'))!;
+      expect(JSON.stringify(send.Resource), functionId).toContain('Fn::GetStackOutput');
     }
     for (const [functionId, action] of [
       ['getExport', 's3:GetObject'],
@@ -1001,9 +1055,11 @@ describe('cdk-nag (AwsSolutions)', () => {
     expect(resourcesWith('AwsSolutions-IAM4').length).toBeGreaterThan(0);
     for (const resource of resourcesWith('AwsSolutions-IAM4'))
       expect(resource).toMatch(/^BucketNotificationsHandler/);
-    expect(resourcesWith('AwsSolutions-SQS3')).toContain(logicalIdOf(dataJson, 'AWS::SQS::Queue'));
+    expect(resourcesWith('AwsSolutions-SQS3')).toEqual(
+      expect.arrayContaining([queueIdOf('ImportFailureQueue'), queueIdOf('JobFailureQueue')]),
+    );
     for (const resource of resourcesWith('AwsSolutions-SQS3'))
-      expect(resource).toMatch(/^ImportFailureQueue/);
+      expect(resource).toMatch(/^(Import|Job)FailureQueue/);
     expect(resourcesWith('AwsSolutions-S1').length).toBeGreaterThan(0);
     for (const resource of resourcesWith('AwsSolutions-S1'))
       expect(resource).toMatch(/^CodesAccessLogsBucket/);

@@ -1,6 +1,7 @@
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startLambdaInvokeServer } from '../../../infra/local/lambda/invoke-server.ts';
+import { EXPORT_TUNING } from '../../../lib/export/tuning.ts';
 import { closeMongoClient } from '../../../lib/mongo/client.ts';
 import type { ApiRequest } from '../../support/api-events.ts';
 import { codeList, HOUR, seedCodes } from '../../support/codes.ts';
@@ -169,6 +170,19 @@ describe('POST /v1/{campaignId}/exports and GET …/exports/{exportId}', () => {
     const rows = parseExport(await download(record.url!));
     expect(rows).toHaveLength(count);
     expect(tally(rows, 'status')).toEqual({ [status]: count });
+  });
+
+  it('exports a pool of several cursor batches, each code once, in code order', async () => {
+    const codes = codeList('B', 2 * EXPORT_TUNING.cursorBatch + 1);
+    await seedCodes('exp-batches', 'tm', codes);
+    const record = await exportOf('exp-batches', { type: 'tm' });
+    expect(record).toMatchObject({
+      status: 'succeeded',
+      rows: codes.length,
+      progress: { rows: codes.length },
+    });
+    const rows = parseExport(await download(record.url!));
+    expect(rows.map((row) => row.code)).toEqual(codes);
   });
 
   it('writes a header-only file for an empty pool', async () => {
