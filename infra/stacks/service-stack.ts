@@ -188,9 +188,6 @@ export class ServiceStack extends Stack {
       functions: built,
       importer,
       poolSweep: this.functions[POOL_SWEEP_FUNCTION],
-      jobFunctions: Object.fromEntries(
-        JOB_FUNCTIONS.map((functionId) => [functionId, this.functions[functionId]]),
-      ),
       importFailureQueue: props.importFailureQueue,
       jobFailureQueue: props.jobFailureQueue,
       accessLogs: this.accessLogs,
