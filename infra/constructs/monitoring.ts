@@ -39,7 +39,7 @@ import {
   type WidgetSpec,
   widgetLines,
 } from '../dashboard.ts';
-import { type FunctionId, type Route, routeKey } from '../routes.ts';
+import { type FunctionId, JOB_FUNCTIONS, type Route, routeKey } from '../routes.ts';
 import { FUNCTION_SETTINGS, kebabCase } from '../stacks/function-settings.ts';
 import { METRICS_NAMESPACE, type ServiceFunction } from './service-function.ts';
 
@@ -325,19 +325,19 @@ export class Monitoring extends Construct {
    * Exports and purges (contract §6a): a failed attempt (ExportFailed, or a job function's error —
    * crashes and timeouts never reach the metric), and a job that failed every retry.
    */
-  private jobAlarms({ servicePrefix, jobFunctions, jobFailureQueue }: MonitoringProps): Alarm[] {
+  private jobAlarms({ servicePrefix, functions, jobFailureQueue }: MonitoringProps): Alarm[] {
     const atLeastOnce = {
       threshold: 1,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,
       treatMissingData: TreatMissingData.NOT_BREACHING,
     };
-    const errors = (Object.entries(jobFunctions) as [FunctionId, IFunction][]).map(([functionId, fn]) => {
+    const errors = JOB_FUNCTIONS.map((functionId) => {
       const name = kebabCase(functionId);
       return new Alarm(this, `${pascalCase(name)}ErrorsAlarm`, {
         alarmName: `${servicePrefix}-${name}-errors`,
         alarmDescription: `${functionId} failed (error, timeout or crash); Lambda retries it, see the job's record.`,
-        metric: fn.metricErrors({ statistic: Stats.SUM, period: PERIOD }),
+        metric: functions[functionId].function.metricErrors({ statistic: Stats.SUM, period: PERIOD }),
         ...atLeastOnce,
       });
     });

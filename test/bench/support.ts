@@ -111,7 +111,10 @@ export async function freshDatabase(name: string): Promise<BenchDatabase> {
     };
   }
   const cli = fileURLToPath(new URL('../../infra/local/mongo/cli.ts', import.meta.url));
-  const server = spawn(process.execPath, ['--no-warnings', '--import', 'tsx', cli, '--port', '0'], {
+  // The embedded server holds the whole pool in its heap: 5 000 000 codes and their indexes need
+  // more than V8's default limit (~4 GiB).
+  const heap = `--max-old-space-size=${process.env.BENCH_MONGO_HEAP_MB ?? 12_288}`;
+  const server = spawn(process.execPath, ['--no-warnings', heap, '--import', 'tsx', cli, '--port', '0'], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const uri = await new Promise<string>((resolve, reject) => {
