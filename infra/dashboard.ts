@@ -71,7 +71,7 @@ export const SERVICE_METRIC_PANELS: Record<
 };
 
 /** The queues the dashboard charts. */
-export type QueueId = 'importFailure';
+export type QueueId = 'importFailure' | 'jobFailure';
 
 /** What one line (or, for per-route/per-function metrics, one line per route/function) charts. */
 export type MetricSpec =
@@ -236,10 +236,21 @@ export const DASHBOARD: readonly DashboardSection[] = [
     heading: true,
     widgets: [
       graph('job-codes', 'Codes exported and purged', 12, [panel('jobCodes')]),
-      graph('job-failures', 'Export failures and job function errors', 12, [
-        panel('jobFailures'),
-        functionErrors(JOB_FUNCTIONS, '{function} errors'),
-      ]),
+      graph(
+        'job-failures',
+        'Export failures, job function errors and failure queue',
+        12,
+        [panel('jobFailures'), functionErrors(JOB_FUNCTIONS, '{function} errors')],
+        [
+          {
+            source: 'queue',
+            queue: 'jobFailure',
+            metric: 'ApproximateNumberOfMessagesVisible',
+            statistic: 'Maximum',
+            label: 'Job failure queue depth',
+          },
+        ],
+      ),
     ],
   },
   {

@@ -34,6 +34,7 @@ import {
   DASHBOARD_PERIOD_MINUTES,
   DASHBOARD_RANGE_HOURS,
   type DashboardSection,
+  type QueueId,
   type SeriesLine,
   type ServiceMetricName,
   type WidgetSpec,
@@ -46,6 +47,12 @@ import { METRICS_NAMESPACE, type ServiceFunction } from './service-function.ts';
 const PERIOD = Duration.minutes(DASHBOARD_PERIOD_MINUTES);
 
 export { AUTH_DENIED_METRIC };
+
+/** The dashboard definition's queues (a QueueId added there does not compile until mapped here). */
+const queueOf = (props: MonitoringProps): Record<QueueId, IQueue> => ({
+  importFailure: props.importFailureQueue,
+  jobFailure: props.jobFailureQueue,
+});
 
 /** The queue metrics the dashboard definition may chart. */
 const QUEUE_METRICS: Record<
@@ -220,7 +227,7 @@ export class Monitoring extends Construct {
           label,
         });
       case 'queue':
-        return QUEUE_METRICS[line.metric](props.importFailureQueue, {
+        return QUEUE_METRICS[line.metric](queueOf(props)[line.queue], {
           statistic: line.statistic,
           period: PERIOD,
           label,
