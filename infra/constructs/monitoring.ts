@@ -46,6 +46,14 @@ import { METRICS_NAMESPACE, type ServiceFunction } from './service-function.ts';
 
 const PERIOD = Duration.minutes(DASHBOARD_PERIOD_MINUTES);
 
+/** An alarm that fires on the first occurrence in a period (a count that should stay zero). */
+const atLeastOnce = {
+  threshold: 1,
+  comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+  evaluationPeriods: 1,
+  treatMissingData: TreatMissingData.NOT_BREACHING,
+};
+
 export { AUTH_DENIED_METRIC };
 
 /** The dashboard definition's queues (a QueueId added there does not compile until mapped here). */
@@ -241,20 +249,14 @@ export class Monitoring extends Construct {
       alarmName: `${servicePrefix}-import-failed`,
       alarmDescription: 'An import failed (ImportFailed metric). Lambda retries it; see the imports record.',
       metric: serviceMetric(MetricName.ImportFailed, servicePrefix),
-      threshold: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
+      ...atLeastOnce,
     });
     // Crashes and timeouts never reach the ImportFailed metric; the function's own errors do.
     const importerErrors = new Alarm(this, 'ImporterErrorsAlarm', {
       alarmName: `${servicePrefix}-importer-errors`,
       alarmDescription: 'The importer function failed (error, timeout or out of memory).',
       metric: importer.metricErrors({ statistic: Stats.SUM, period: PERIOD }),
-      threshold: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
+      ...atLeastOnce,
     });
     const failureQueue = this.failureQueueAlarm(
       'ImportFailureQueueAlarm',
@@ -287,10 +289,7 @@ export class Monitoring extends Construct {
       alarmDescription:
         'EventBridge rejected events after retries (EventsFailed). Pool alerts stay in the pool outbox and the next sweep retries them; an import event waits for a redelivery of its S3 event. The ERROR logs name each eventId.',
       metric: serviceMetric(MetricName.EventsFailed, servicePrefix),
-      threshold: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
+      ...atLeastOnce,
     });
     // A sweep that keeps failing means no low-stock alerts at all.
     const poolSweepErrors = new Alarm(this, 'PoolSweepErrorsAlarm', {
@@ -321,10 +320,7 @@ export class Monitoring extends Construct {
       alarmName,
       alarmDescription,
       metric: queue.metricApproximateNumberOfMessagesVisible({ statistic: Stats.MAXIMUM, period: PERIOD }),
-      threshold: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
+      ...atLeastOnce,
     });
   }
 
@@ -333,12 +329,6 @@ export class Monitoring extends Construct {
    * crashes and timeouts never reach the metric), and a job that failed every retry.
    */
   private jobAlarms({ servicePrefix, functions, jobFailureQueue }: MonitoringProps): Alarm[] {
-    const atLeastOnce = {
-      threshold: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    };
     const errors = JOB_FUNCTIONS.map((functionId) => {
       const name = kebabCase(functionId);
       return new Alarm(this, `${pascalCase(name)}ErrorsAlarm`, {
@@ -372,12 +362,6 @@ export class Monitoring extends Construct {
    */
   private operationsAlarms(props: MonitoringProps): Alarm[] {
     const { servicePrefix, functions, routes } = props;
-    const atLeastOnce = {
-      threshold: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    };
     const alarms: Alarm[] = [];
     const all = Object.entries(functions) as [FunctionId, ServiceFunction][];
     // Any throttle means requests were refused (429 at the API) or imports delayed: the reserved
