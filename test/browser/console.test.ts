@@ -64,7 +64,8 @@ describe.skipIf(!hasChromium)(
         .poll(() => item.getAttribute('data-status').catch(() => null), { timeout: 45_000 })
         .toBe('succeeded');
       const bar = await progress.evaluate((element) => {
-        const bar = element as HTMLProgressElement;
+        // Runs in the page (this file's types know no DOM).
+        const bar = element as unknown as { tagName: string; value: number; max: number; position: number };
         return { tag: bar.tagName, value: bar.value, max: bar.max, position: bar.position };
       });
       // Header + codes + the rejected row: every row of the file read.

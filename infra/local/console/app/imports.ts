@@ -1,46 +1,6 @@
 import { api, segment } from './api.ts';
 import { byId, formatDateTime, formatNumber, h } from './dom.ts';
-
-/** Route 9's items (README "The import record"). */
-export interface ImportView {
-  importId: string;
-  campaignId?: string;
-  type?: string;
-  key: string;
-  size?: number;
-  source: 's3' | 'api';
-  status: 'running' | 'succeeded' | 'failed';
-  count: {
-    in: number;
-    inserted: number;
-    updated: number;
-    duplicates: number;
-    rejected: number;
-    skipped: number;
-  };
-  /** `bytes`: how far into the object the committed rows reach (records written before it lack it). */
-  progress: { rows: number; lines: number; batches: number; bytes?: number };
-  rejects: { line: number; reason: string; value: string }[];
-  error?: { reason: string; message: string; retryable: boolean; line?: number };
-  attempts: number;
-  startedAt: string;
-  updatedAt: string;
-  finishedAt?: string;
-  durationMs?: number;
-}
-
-/**
- * Rows done and rows in the file. A finished import read the whole file: its rows are all of them.
- * A running one has read `progress.bytes` of the object's `size` bytes to get `progress.rows`
- * rows, so the file holds about rows × size / bytes. Undefined when nothing says (indeterminate).
- */
-export function rowsProgress(record: ImportView): { done: number; total: number | undefined } {
-  const done = record.progress.rows;
-  if (record.status === 'succeeded') return { done, total: done };
-  const { bytes } = record.progress;
-  if (record.size === undefined || bytes === undefined || bytes <= 0) return { done, total: undefined };
-  return { done, total: Math.max(done, Math.round((done * record.size) / bytes)) };
-}
+import { type ImportView, rowsProgress } from './import-progress.ts';
 
 const COUNT_NAMES = ['in', 'inserted', 'updated', 'duplicates', 'rejected', 'skipped'] as const;
 

@@ -1,3 +1,5 @@
+import type * as z from 'zod';
+import type { poolViewSchema } from '../../../../lib/pools/settings.ts';
 import { api, devGet, segment } from './api.ts';
 import { byId, formatDateTime, formatNumber, h, say } from './dom.ts';
 
@@ -7,16 +9,8 @@ export interface PoolScope {
   type: string;
 }
 
-/** Route 10's answer (contract §4, README "Pool"). */
-interface PoolView {
-  campaignId: string;
-  type: string;
-  counts: { available: number; reserved: number; assigned: number };
-  lowStockThreshold: number | null;
-  levels: number[];
-  alertedLevel: number | null;
-  lastAlert: { level: number; available: number; at: string; eventId: string } | null;
-}
+/** Route 10's answer, as the API document describes it (README "Pool"). */
+type PoolView = z.infer<typeof poolViewSchema>;
 
 const poolPath = (pool: PoolScope) => `/v1/${segment(pool.campaignId)}/pools/${segment(pool.type)}`;
 const rowKey = (pool: PoolScope) => `${pool.campaignId}\n${pool.type}`;
