@@ -6,8 +6,10 @@ import {
   ComparisonOperator,
   Dashboard,
   GraphWidget,
+  type IWidget,
   MathExpression,
   Metric,
+  type MetricOptions,
   Stats,
   TextWidget,
   TreatMissingData,
@@ -26,51 +28,33 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { MetricName } from '../../lib/metric-names.ts';
+import {
+  AUTH_DENIED_METRIC,
+  DASHBOARD,
+  DASHBOARD_PERIOD_MINUTES,
+  DASHBOARD_RANGE_HOURS,
+  type DashboardSection,
+  type SeriesLine,
+  type ServiceMetricName,
+  type WidgetSpec,
+  widgetLines,
+} from '../dashboard.ts';
 import { type FunctionId, type Route, routeKey } from '../routes.ts';
 import { FUNCTION_SETTINGS, kebabCase } from '../stacks/function-settings.ts';
 import { METRICS_NAMESPACE, type ServiceFunction } from './service-function.ts';
 
-const PERIOD = Duration.minutes(5);
+const PERIOD = Duration.minutes(DASHBOARD_PERIOD_MINUTES);
 
-type ServicePanel =
-  | 'importThroughput'
-  | 'importDuration'
-  | 'importFailures'
-  | 'reservations'
-  | 'assignments'
-  | 'authorizer'
-  | 'events'
-  | 'jobCodes'
-  | 'jobFailures';
+export { AUTH_DENIED_METRIC };
 
-/**
- * Where each service metric of contract §6 is shown and with which statistic. Keyed by MetricName, so a
- * metric added to lib/metric-names.ts does not compile until it has a place on the dashboard.
- */
-const SERVICE_METRIC_PANELS: Record<MetricName, { panel: ServicePanel; statistics: readonly string[] }> = {
-  CodesImported: { panel: 'importThroughput', statistics: [Stats.SUM] },
-  CodesInserted: { panel: 'importThroughput', statistics: [Stats.SUM] },
-  CodesUpdated: { panel: 'importThroughput', statistics: [Stats.SUM] },
-  CodesRejected: { panel: 'importThroughput', statistics: [Stats.SUM] },
-  ImportDuration: { panel: 'importDuration', statistics: [Stats.AVERAGE, Stats.MAXIMUM] },
-  ImportFailed: { panel: 'importFailures', statistics: [Stats.SUM] },
-  CodesReserved: { panel: 'reservations', statistics: [Stats.SUM] },
-  ReserveShortfall: { panel: 'reservations', statistics: [Stats.SUM] },
-  CodesAssigned: { panel: 'assignments', statistics: [Stats.SUM] },
-  CodesReleased: { panel: 'assignments', statistics: [Stats.SUM] },
-  AuthorizerFailures: { panel: 'authorizer', statistics: [Stats.SUM] },
-  EventsPublished: { panel: 'events', statistics: [Stats.SUM] },
-  EventsFailed: { panel: 'events', statistics: [Stats.SUM] },
-  CodesExported: { panel: 'jobCodes', statistics: [Stats.SUM] },
-  CodesPurged: { panel: 'jobCodes', statistics: [Stats.SUM] },
-  ExportFailed: { panel: 'jobFailures', statistics: [Stats.SUM] },
+/** The queue metrics the dashboard definition may chart. */
+const QUEUE_METRICS: Record<
+  Extract<SeriesLine, { source: 'queue' }>['metric'],
+  (queue: IQueue, options: MetricOptions) => Metric
+> = {
+  ApproximateNumberOfMessagesVisible: (queue, options) =>
+    queue.metricApproximateNumberOfMessagesVisible(options),
 };
-
-/**
- * 401/403 answers of the API, counted from the access log (API Gateway's metrics only know 4xx):
- * a spike is the signature of an auth outage (JWKS gone, issuer keys rotated, clock skew).
- */
-export const AUTH_DENIED_METRIC = 'ApiAuthDenied';
 
 /**
  * A metric the functions emit through Powertools (EMF). Powertools adds exactly one dimension,
@@ -79,7 +63,7 @@ export const AUTH_DENIED_METRIC = 'ApiAuthDenied';
  * CloudWatch shows nothing — and a second copy's metrics stay apart.
  */
 export function serviceMetric(
-  name: MetricName | typeof AUTH_DENIED_METRIC,
+  name: ServiceMetricName,
   service: string,
   statistic: string = Stats.SUM,
 ): Metric {
@@ -104,8 +88,6 @@ export interface MonitoringProps {
   importer: IFunction;
   /** The scheduled low-stock sweep (contract §6b). */
   poolSweep: IFunction;
-  /** The export and purge functions (their errors beside the ExportFailed metric). */
-  jobFunctions: Partial<Record<FunctionId, IFunction>>;
   importFailureQueue: IQueue;
   /** The API stage's access log group (JSON lines, see access-log.ts). */
   accessLogs: ILogGroup;
@@ -185,150 +167,63 @@ export class Monitoring extends Construct {
 
     this.dashboard = new Dashboard(this, 'Dashboard', {
       dashboardName: props.servicePrefix,
-      defaultInterval: Duration.hours(3),
+      defaultInterval: Duration.hours(DASHBOARD_RANGE_HOURS),
     });
-    this.dashboard.addWidgets(...this.apiWidgets(props));
-    this.dashboard.addWidgets(...this.functionWidgets(props));
-    this.dashboard.addWidgets(...this.serviceWidgets(props));
-    this.dashboard.addWidgets(
-      new AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24, height: 3 }),
-    );
+    for (const section of DASHBOARD) this.dashboard.addWidgets(...this.sectionWidgets(props, section));
 
     this.buildQueries(props);
   }
 
-  private apiWidgets(props: MonitoringProps) {
-    const { routes } = props;
-    const routeMetric = (metricName: string, route: Route, statistic: string) =>
-      apiRouteMetric(props, metricName, route, statistic);
-    const perRoute = (title: string, metricName: string, statistic: string, width = 8) =>
-      new GraphWidget({
-        title,
-        left: routes.map((route) => routeMetric(metricName, route, statistic)),
-        width,
-        height: 6,
-      });
-    return [
-      new TextWidget({ markdown: '## API (per route)', width: 24, height: 1 }),
-      perRoute('Requests per route', 'Count', Stats.SUM),
-      perRoute('4xx per route', '4xx', Stats.SUM),
-      perRoute('5xx per route', '5xx', Stats.SUM),
-      perRoute('Latency p99 per route (ms)', 'Latency', Stats.percentile(99), 12),
-      perRoute('Latency p50 per route (ms)', 'Latency', Stats.percentile(50), 12),
-    ];
+  /** One section of the dashboard definition (infra/dashboard.ts): its heading, then its widgets. */
+  private sectionWidgets(props: MonitoringProps, section: DashboardSection): IWidget[] {
+    const heading = section.heading
+      ? [new TextWidget({ markdown: `## ${section.title}`, width: 24, height: 1 })]
+      : [];
+    return [...heading, ...section.widgets.map((widget) => this.widget(props, widget))];
   }
 
-  private functionWidgets({ functions }: MonitoringProps) {
-    const all = Object.entries(functions) as [FunctionId, ServiceFunction][];
-    const perFunction = (title: string, metric: (fn: IFunction) => Metric) =>
-      new GraphWidget({
-        title,
-        left: all.map(([functionId, { function: fn }]) =>
-          metric(fn).with({ label: functionId, period: PERIOD }),
-        ),
-        width: 8,
-        height: 6,
-      });
-    return [
-      new TextWidget({ markdown: '## Functions', width: 24, height: 1 }),
-      perFunction('Errors', (fn) => fn.metricErrors({ statistic: Stats.SUM })),
-      perFunction('Duration p99 (ms)', (fn) => fn.metricDuration({ statistic: Stats.percentile(99) })),
-      perFunction('Throttles', (fn) => fn.metricThrottles({ statistic: Stats.SUM })),
-    ];
+  private widget(props: MonitoringProps, widget: WidgetSpec): IWidget {
+    const { width, height } = widget;
+    switch (widget.kind) {
+      case 'text':
+        return new TextWidget({ markdown: widget.markdown, width, height });
+      case 'alarms':
+        return new AlarmStatusWidget({ title: widget.title, alarms: this.alarms, width, height });
+      case 'graph': {
+        const { left, right } = widgetLines(widget, props.routes);
+        const metric = (line: SeriesLine) => this.lineMetric(props, line);
+        return new GraphWidget({
+          title: widget.title,
+          left: left.map(metric),
+          ...(right.length > 0 ? { right: right.map(metric) } : {}),
+          width,
+          height,
+        });
+      }
+    }
   }
 
-  private serviceWidgets({
-    importer,
-    poolSweep,
-    jobFunctions,
-    importFailureQueue,
-    functions,
-    servicePrefix,
-  }: MonitoringProps) {
-    const panel = (name: ServicePanel) =>
-      (Object.entries(SERVICE_METRIC_PANELS) as [MetricName, (typeof SERVICE_METRIC_PANELS)[MetricName]][])
-        .filter(([, placement]) => placement.panel === name)
-        .flatMap(([metricName, placement]) =>
-          placement.statistics.map((statistic) => serviceMetric(metricName, servicePrefix, statistic)),
-        );
-    return [
-      new TextWidget({ markdown: '## Imports and codes', width: 24, height: 1 }),
-      new GraphWidget({
-        title: 'Import throughput (codes)',
-        left: panel('importThroughput'),
-        width: 8,
-        height: 6,
-      }),
-      new GraphWidget({ title: 'Import duration', left: panel('importDuration'), width: 8, height: 6 }),
-      new GraphWidget({
-        title: 'Import failures and failure queue',
-        left: [
-          ...panel('importFailures'),
-          importer.metricErrors({ statistic: Stats.SUM, period: PERIOD, label: 'Importer errors' }),
-        ],
-        right: [
-          importFailureQueue.metricApproximateNumberOfMessagesVisible({
-            statistic: Stats.MAXIMUM,
-            period: PERIOD,
-            label: 'Failure queue depth',
-          }),
-        ],
-        width: 8,
-        height: 6,
-      }),
-      new GraphWidget({
-        title: 'Reservations and shortfall',
-        left: panel('reservations'),
-        width: 12,
-        height: 6,
-      }),
-      new GraphWidget({
-        title: 'Assignments and releases',
-        left: panel('assignments'),
-        width: 12,
-        height: 6,
-      }),
-      new GraphWidget({
-        title: 'Authorizer: cannot verify (outage) and errors',
-        left: [
-          ...panel('authorizer'),
-          functions.authorizer.function.metricErrors({
-            statistic: Stats.SUM,
-            period: PERIOD,
-            label: 'Authorizer errors',
-          }),
-        ],
-        right: [serviceMetric(AUTH_DENIED_METRIC, servicePrefix).with({ label: '401/403 answers' })],
-        width: 12,
-        height: 6,
-      }),
-      new TextWidget({ markdown: '## Events (contract §6b)', width: 24, height: 1 }),
-      new GraphWidget({
-        title: 'Events published and failed',
-        left: panel('events'),
-        right: [poolSweep.metricErrors({ statistic: Stats.SUM, period: PERIOD, label: 'Pool sweep errors' })],
-        width: 24,
-        height: 6,
-      }),
-      new TextWidget({ markdown: '## Exports and purges', width: 24, height: 1 }),
-      new GraphWidget({
-        title: 'Codes exported and purged',
-        left: panel('jobCodes'),
-        width: 12,
-        height: 6,
-      }),
-      new GraphWidget({
-        title: 'Export failures and job function errors',
-        left: [
-          ...panel('jobFailures'),
-          ...Object.entries(jobFunctions).map(([functionId, fn]) =>
-            fn.metricErrors({ statistic: Stats.SUM, period: PERIOD, label: `${functionId} errors` }),
-          ),
-        ],
-        width: 12,
-        height: 6,
-      }),
-    ];
+  /** The CloudWatch metric of one line of the dashboard definition. */
+  private lineMetric(props: MonitoringProps, line: SeriesLine): Metric {
+    const label = line.defaultLabel ? undefined : line.label;
+    switch (line.source) {
+      case 'service':
+        return serviceMetric(line.metric, props.servicePrefix, line.statistic).with({ label });
+      case 'route':
+        return apiRouteMetric(props, line.metric, line.route, line.statistic);
+      case 'function':
+        return props.functions[line.functionId].function.metric(line.metric, {
+          statistic: line.statistic,
+          period: PERIOD,
+          label,
+        });
+      case 'queue':
+        return QUEUE_METRICS[line.metric](props.importFailureQueue, {
+          statistic: line.statistic,
+          period: PERIOD,
+          label,
+        });
+    }
   }
 
   private buildAlarms(props: MonitoringProps) {

@@ -43,6 +43,9 @@ export function applyLocalEnvironment(local: LocalEnvironment, env: NodeJS.Proce
     // local run must never reach a real account by accident: the SDK reads these before any profile.
     AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    // The functions emit their metrics (EMF) as in AWS; the local stack captures those lines for
+    // its dashboard (GET /dev/dashboard) and never prints them (runtime/function-worker.mjs).
+    POWERTOOLS_METRICS_DISABLED: 'false',
   });
   delete env.AWS_SESSION_TOKEN;
   delete env.MONGODB_SECRET_NAME;
@@ -52,8 +55,7 @@ export function applyLocalEnvironment(local: LocalEnvironment, env: NodeJS.Proce
   env.AWS_REGION ??= 'us-east-1';
   env.POWERTOOLS_SERVICE_NAME ??= 'code-service';
   env.POWERTOOLS_METRICS_NAMESPACE ??= 'CodeService';
-  // Readable, pretty-printed logs. Dev mode also keeps metrics quiet (set
-  // POWERTOOLS_METRICS_DISABLED=false to see the EMF lines); there is no X-Ray daemon to trace to.
+  // Readable, pretty-printed logs; there is no X-Ray daemon to trace to.
   env.POWERTOOLS_DEV ??= 'true';
   env.POWERTOOLS_LOG_LEVEL ??= 'INFO';
   env.POWERTOOLS_TRACE_ENABLED ??= 'false';

@@ -24,6 +24,8 @@ import { applyLocalEnvironment, LOCAL_CREDENTIALS, type LocalEnvironment } from 
 import { DEFAULT_POOL_SWEEP_MS, type LocalEvents, startLocalEvents } from './events/local-events.ts';
 import { type Gateway, type LocalEndpoint, startGateway } from './gateway/server.ts';
 import { type LambdaInvokeServer, startLambdaInvokeServer } from './lambda/invoke-server.ts';
+import { dashboardEndpoint } from './metrics/dashboard-endpoint.ts';
+import { LocalMetrics } from './metrics/local-metrics.ts';
 import { ensureBundles } from './runtime/bundles.ts';
 import { FunctionContainers } from './runtime/container.ts';
 import type { Invoker } from './runtime/local-function.ts';
@@ -295,13 +297,15 @@ async function startEvents(
 
 /**
  * Phase 8 — the API gateway in front of the function table, with the local endpoints (tokens,
- * events). The token issuer names the gateway's own address, known only once it listens.
+ * events, the dashboard). The token issuer names the gateway's own address, known only once it
+ * listens. Each request counts in the per-route metrics API Gateway would keep.
  */
 async function startApi(
   port: number,
   table: FunctionTable,
   key: SigningKey,
   localEndpoints: readonly LocalEndpoint[],
+  metrics: LocalMetrics,
   say: (line: string) => void,
   stops: Stops,
 ): Promise<{ gateway: Gateway; issuer: TokenIssuer }> {
@@ -313,8 +317,13 @@ async function startApi(
     functionNamed: table.get,
     authorizer: 'authorizer',
     invoke: table.invoker,
-    localEndpoints: [...devAuthEndpoints(() => issuer), ...localEndpoints],
+    localEndpoints: [
+      ...devAuthEndpoints(() => issuer),
+      ...localEndpoints,
+      dashboardEndpoint(metrics, { routes: ROUTES }),
+    ],
     log: (line) => say(`[gateway] ${line}`),
+    onRequest: (request) => metrics.recordRequest(request),
   });
   stops.add('gateway', () => gateway.close());
   issuer = { issuer: `${gateway.url}/dev`, audience: JWT_AUDIENCE, key };
@@ -331,6 +340,7 @@ async function loadStackFunctions(
   table: FunctionTable,
   environment: LocalEnvironment,
   bundleDir: string,
+  metrics: LocalMetrics,
 ): Promise<DatabaseAddress> {
   const ids = Object.keys(FUNCTIONS) as FunctionId[];
   const bundles = await buildFunctionBundles(bundleDir);
@@ -353,6 +363,11 @@ async function loadStackFunctions(
         },
         timeoutMs: settings.timeout.toMilliseconds(),
         memoryMb,
+        // What CloudWatch would get: the function's EMF lines and Lambda's metrics of each invocation.
+        observer: {
+          metricsLine: (line) => metrics.recordEmf(line),
+          invoked: (outcome) => metrics.recordInvocation(id, outcome),
+        },
       });
     }),
   );
@@ -385,6 +400,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const say = options.quiet ? () => {} : (line: string) => console.log(line);
   const stops = new Stops(say);
   const stop = () => stops.run();
+  // The stand-in for CloudWatch metrics (GET /dev/dashboard): in memory, the last hours only.
+  const metrics = new LocalMetrics();
 
   try {
     const mongoUri = await startDatabase(options.mongoUri, options.stateDir, stops);
@@ -409,6 +426,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       table,
       key,
       [...events.localEndpoints, pools.endpoint, ...consoleEndpoints((line) => say(`[console] ${line}`))],
+      metrics,
       say,
       stops,
     );
@@ -440,6 +458,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         eventBusName: events.bridge.busName,
       },
       options.bundleDir ?? DEFAULT_BUNDLE_DIR,
+      metrics,
     );
 
     return {

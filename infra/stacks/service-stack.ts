@@ -182,9 +182,6 @@ export class ServiceStack extends Stack {
       functions: built,
       importer,
       poolSweep: this.functions[POOL_SWEEP_FUNCTION],
-      jobFunctions: Object.fromEntries(
-        JOB_FUNCTIONS.map((functionId) => [functionId, this.functions[functionId]]),
-      ),
       importFailureQueue: props.importFailureQueue,
       accessLogs: this.accessLogs,
       api5xxAlarmPercent: config.api5xxAlarmPercent,

@@ -16,7 +16,7 @@ import {
   GatewayErrors,
   type GatewayResponse,
 } from './response.ts';
-import { type RouteDefinition, routeTable } from './route-table.ts';
+import { type RouteDefinition, type RouteMatch, routeTable } from './route-table.ts';
 
 /** A route of the route table (infra/routes.ts): which function serves it, and whether it is guarded. */
 export interface GatewayRoute extends RouteDefinition {
@@ -47,6 +47,16 @@ export interface GatewayOptions<F extends Invocable = LocalFunction> {
   integrationTimeoutMs?: number;
   /** One line per request, and the reason behind every 5xx the gateway produces itself. */
   log?: (line: string) => void;
+  /**
+   * Each answered request, for the metrics API Gateway keeps per route: the route's key
+   * (`GET /v1/{campaignId}/reserve`) when the route table matched, its status and latency.
+   */
+  onRequest?: (request: {
+    routeKey?: string | undefined;
+    statusCode: number;
+    latencyMs: number;
+    at: number;
+  }) => void;
 }
 
 export interface Gateway {
@@ -100,6 +110,14 @@ interface GatewayContext {
   region: () => string;
   integrationTimeoutMs: number;
   log: (line: string) => void;
+  onRequest: NonNullable<GatewayOptions['onRequest']>;
+}
+
+/** Who answered a request (`by` names it) and, when the route table matched, the route's key. */
+interface Routed {
+  response: GatewayResponse;
+  by: string;
+  routeKey?: string;
 }
 
 /** Runs the authorizer: its context when allowed, else the response API Gateway sends instead. */
@@ -158,17 +176,24 @@ async function integrate(
 }
 
 /** Local endpoint, or route → authorizer (guarded routes) → function; `by` names who answered. */
-async function route(
-  gateway: GatewayContext,
-  request: GatewayRequest,
-  requestId: string,
-): Promise<{ response: GatewayResponse; by: string }> {
+async function route(gateway: GatewayContext, request: GatewayRequest, requestId: string): Promise<Routed> {
   const rawPath = request.target.split('?')[0]!;
   const local = gateway.endpoints.match(request.method, rawPath);
   if (local) return { response: await local.route.handle(request), by: 'local' };
 
   const match = gateway.table.match(request.method, rawPath);
   if (!match) return { response: GatewayErrors.notFound(), by: '-' };
+  const routeKey = `${match.route.method} ${match.route.path}`;
+  return { ...(await routeTo(gateway, request, requestId, match)), routeKey };
+}
+
+/** A request the route table matched: its authorizer (guarded routes), then its function. */
+async function routeTo(
+  gateway: GatewayContext,
+  request: GatewayRequest,
+  requestId: string,
+  match: RouteMatch<GatewayRoute>,
+): Promise<Routed> {
   const fn = gateway.functionNamed(match.route.function);
   if (!fn) return { response: GatewayErrors.serviceUnavailable(), by: 'starting' };
 
@@ -190,6 +215,7 @@ async function route(
 /** One HTTP request: read it (within the payload limit), route it, write the answer, log a line. */
 async function serve(gateway: GatewayContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const started = performance.now();
+  const startedAt = Date.now();
   const requestId = newApiRequestId();
   let body: Buffer;
   try {
@@ -209,17 +235,21 @@ async function serve(gateway: GatewayContext, req: IncomingMessage, res: ServerR
     protocol: `HTTP/${req.httpVersion}`,
     port: req.socket.localPort ?? 0,
   };
-  const { response, by } = await route(gateway, request, requestId).catch((error: unknown) => {
-    gateway.log(`gateway error: ${(error as Error).stack ?? String(error)}`);
-    return { response: GatewayErrors.internal(), by: 'gateway' };
-  });
+  const { response, by, routeKey } = await route(gateway, request, requestId).catch(
+    (error: unknown): Routed => {
+      gateway.log(`gateway error: ${(error as Error).stack ?? String(error)}`);
+      return { response: GatewayErrors.internal(), by: 'gateway' };
+    },
+  );
   // Answers the gateway makes itself (401, 403, 404, 503, …) carry a correlation id like the
   // functions' own: the caller's when it sent an acceptable one.
   if (!Object.keys(response.headers).some((name) => name.toLowerCase() === CORRELATION_HEADER)) {
     response.headers[CORRELATION_HEADER] = correlationIdOf(req.headersDistinct[CORRELATION_HEADER]?.[0]);
   }
   write(res, response, requestId);
-  const ms = Math.round(performance.now() - started);
+  const latencyMs = performance.now() - started;
+  gateway.onRequest({ routeKey, statusCode: response.statusCode, latencyMs, at: startedAt });
+  const ms = Math.round(latencyMs);
   gateway.log(`${request.method} ${request.target} → ${response.statusCode} ${by} ${ms} ms`);
 }
 
@@ -248,6 +278,7 @@ export async function startGateway<F extends Invocable>(options: GatewayOptions<
     region: options.region ?? (() => process.env.AWS_REGION ?? 'us-east-1'),
     integrationTimeoutMs: options.integrationTimeoutMs ?? INTEGRATION_TIMEOUT_MS,
     log: options.log ?? (() => {}),
+    onRequest: options.onRequest ?? (() => {}),
   };
   const server = createServer((req, res) => {
     serve(gateway, req, res).catch((error: unknown) => {

@@ -21,13 +21,25 @@ export type InvocationResult =
   | { ok: true; value: unknown }
   | { ok: false; error: { name: string; message: string; stack?: string | undefined } };
 
+/** Who hears what a function's containers report, as CloudWatch hears Lambda's and EMF's. */
+export interface FunctionObserver {
+  /** One EMF line the function's code printed (Powertools Metrics). */
+  metricsLine(line: string): void;
+  /** Each invocation, once it ended: its duration (without the cold start) and whether it failed. */
+  invoked(outcome: { durationMs: number; failed: boolean; at: number }): void;
+}
+
 export interface FunctionSpec {
   functionName: string;
   bundle: string;
   env: NodeJS.ProcessEnv;
   timeoutMs: number;
   memoryMb: number;
+  observer?: FunctionObserver;
 }
+
+/** A message of function-worker.mjs: ready, an EMF line, or an invocation's result. */
+type WorkerMessage = { ready: true } | { emf: string } | InvocationResult;
 
 const WORKER = new URL('./function-worker.mjs', import.meta.url);
 
@@ -51,12 +63,22 @@ class Container {
   constructor(spec: FunctionSpec) {
     const data: ContainerData = { bundle: spec.bundle, functionName: spec.functionName };
     this.worker = new Worker(WORKER, { workerData: data, env: spec.env });
+    let started: () => void = () => undefined;
     this.ready = new Promise<void>((resolve, reject) => {
-      this.worker.once('message', () => resolve());
+      started = resolve;
       this.worker.once('error', reject);
       this.worker.once('exit', (code) =>
         reject(new Error(`${spec.functionName} exited during init (${code})`)),
       );
+    });
+    this.worker.on('message', (message: WorkerMessage) => {
+      if ('ready' in message) started();
+      else if ('emf' in message) spec.observer?.metricsLine(message.emf);
+      else {
+        const pending = this.pending;
+        this.pending = undefined;
+        pending?.(message);
+      }
     });
     this.worker.on('error', (error) => this.fail(error));
     this.worker.on('exit', (code) =>
@@ -75,11 +97,6 @@ class Container {
   run(invocation: Invocation): Promise<InvocationResult | Error> {
     return new Promise((resolve) => {
       this.pending = resolve;
-      this.worker.once('message', (result: InvocationResult) => {
-        if (this.pending !== resolve) return;
-        this.pending = undefined;
-        resolve(result);
-      });
       this.worker.postMessage(invocation);
     });
   }
@@ -148,8 +165,15 @@ export class FunctionContainers {
     });
     // Once winding down, an invocation starts with no time left (an import stops before its first batch).
     const deadline = this.windingDown ? Date.now() : Date.now() + timeoutMs;
+    const at = Date.now();
+    const began = performance.now();
     const outcome = await Promise.race([container.run({ context, deadline, event }), timedOut]);
     clearTimeout(timer);
+    this.spec.observer?.invoked({
+      durationMs: performance.now() - began,
+      failed: outcome === 'timeout' || outcome instanceof Error || !outcome.ok,
+      at,
+    });
     if (outcome === 'timeout') {
       this.discard(container);
       throw new FunctionTimeoutError(functionName, timeoutMs);

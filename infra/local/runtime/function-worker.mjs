@@ -17,6 +17,18 @@ https.request = (url, ...rest) =>
     : httpsRequest(url, ...rest);
 syncBuiltinESMExports();
 
+// Powertools Metrics prints each flush as one EMF line (`{"_aws":…}`), which CloudWatch turns into
+// metrics. Here the line goes to the local stack's metrics (container.ts) instead of the terminal:
+// posted before the invocation's result, so its metrics are counted when the caller gets the answer.
+const writeStdout = process.stdout.write.bind(process.stdout);
+process.stdout.write = (chunk, ...rest) => {
+  if (typeof chunk === 'string' && chunk.startsWith('{"_aws":')) {
+    parentPort.postMessage({ emf: chunk });
+    return true;
+  }
+  return writeStdout(chunk, ...rest);
+};
+
 const { handler } = await import(workerData.bundle);
 if (typeof handler !== 'function')
   throw new Error(`${workerData.functionName}: the bundle exports no handler`);
