@@ -1,5 +1,6 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DashboardAnswer } from '../../infra/local/metrics/dashboard-endpoint.ts';
 import {
   type Browser,
   hasChromium,
@@ -37,6 +38,21 @@ describe.skipIf(!hasChromium)(
       expect(await page.title()).toBe('code-service · local console');
       expect(record.errors).toEqual([]);
       expect(outsideRequests(record)).toEqual([]);
+      // Every widget of the dashboard definition, in its order and under its title (GET /dev/dashboard
+      // lays them out from infra/dashboard.ts, as the CDK monitoring construct does).
+      const { body: answer } = await local.api<DashboardAnswer>('/dev/dashboard?minutes=60', { token: null });
+      const drawn = await page
+        .locator('#dashboard-sections [data-widget-id]')
+        .evaluateAll((elements) =>
+          elements.map((element) => [
+            element.getAttribute('data-widget-id'),
+            element.querySelector('h4')?.textContent,
+          ]),
+        );
+      expect(drawn).toEqual(
+        answer.sections.flatMap((section) => section.widgets.map((w) => [w.id, w.title])),
+      );
+      expect(drawn.length).toBeGreaterThan(10);
       // The page, its script and styles, and the endpoints it polls: all from the local gateway.
       expect(record.requests).toEqual(
         expect.arrayContaining([
@@ -44,6 +60,7 @@ describe.skipIf(!hasChromium)(
           `${local.stack.apiUrl}/console/console.js`,
           `${local.stack.apiUrl}/console/console.css`,
           `${local.stack.apiUrl}/dev/pools`,
+          `${local.stack.apiUrl}/dev/dashboard?minutes=60`,
           `${local.stack.apiUrl}/dev/events`,
         ]),
       );
@@ -75,7 +92,7 @@ describe.skipIf(!hasChromium)(
       expect(await item.locator('dd[data-count="rejected"]').textContent()).toBe('1');
       await item.locator('details summary').click();
       expect(await item.locator('details tbody tr td').nth(1).textContent()).toBe('tooLong');
-      expect(await page.getByLabel('Campaign').inputValue()).toBe(campaign);
+      expect(await page.getByLabel('Campaign', { exact: true }).inputValue()).toBe(campaign);
       expect(record.errors).toEqual([]);
       await page.close();
     });
@@ -97,6 +114,28 @@ describe.skipIf(!hasChromium)(
         .toMatchObject({ lowStockThreshold: 1200, levels: [1200, 600, 300, 150, 0] });
       await expect.poll(() => row.locator('td[data-field="lowStockThreshold"]').textContent()).toBe('1,200');
       expect(await page.locator('#status').textContent()).toContain('set to 1200');
+      expect(record.errors).toEqual([]);
+      await page.close();
+    });
+
+    it("draws the codes the test reserved on the dashboard's reservation chart", async () => {
+      const { page, record } = await browser.open(`${local.stack.apiUrl}/#dashboard`);
+      const chart = page.getByRole('figure', { name: 'Reservations and shortfall' });
+      await chart.waitFor();
+      for (const count of [7, 5]) {
+        const reserved = await local.api<string[]>(`/v1/${campaign}/reserve?count=${count}&type=tm`);
+        expect(reserved.body).toHaveLength(count);
+      }
+      // The series the chart drew (its data table, built from the same answer): 12 codes this hour.
+      const reservedSeries = chart.locator('th[data-series-label="CodesReserved"]');
+      await expect.poll(() => reservedSeries.getAttribute('data-sum'), { timeout: 20_000 }).toBe('12');
+      expect(await chart.getAttribute('data-has-data')).toBe('true');
+      expect(await chart.locator('canvas').count()).toBe(1);
+      // uPlot's legend names the series in text.
+      expect(await chart.locator('.u-legend').textContent()).toContain('CodesReserved');
+      expect(await chart.locator('th[data-series-label="ReserveShortfall"]').getAttribute('data-sum')).toBe(
+        '0',
+      );
       expect(record.errors).toEqual([]);
       await page.close();
     });

@@ -1,42 +1,11 @@
+import type { DashboardAnswer, DashboardSeries } from '../../metrics/dashboard-endpoint.ts';
+
 /**
- * The answer of `GET /dev/dashboard?minutes=` (the local metrics, laid out by the one dashboard
- * definition the CDK monitoring construct also reads): sections of widgets, each graph with its
- * per-minute series.
+ * The answer of `GET /dev/dashboard?minutes=` — the local metrics laid out by the one dashboard
+ * definition the CDK monitoring construct also reads (infra/dashboard.ts) — and what the console
+ * derives from it.
  */
-export interface DashboardAnswer {
-  periodSeconds: number;
-  /** Epoch ms. */
-  from: number;
-  to: number;
-  sections: DashboardSection[];
-}
-
-export interface DashboardSection {
-  title: string;
-  widgets: DashboardWidget[];
-}
-
-export interface DashboardWidget {
-  /** Stable across answers: the console keeps a chart per id. */
-  id: string;
-  /** The CloudWatch widget's title. */
-  title: string;
-  kind: 'graph' | 'text' | 'alarms';
-  /** CloudWatch's grid: 24 columns wide. */
-  width: number;
-  height: number;
-  markdown?: string;
-  alarms?: { name: string; description: string }[];
-  series?: DashboardSeries[];
-}
-
-export interface DashboardSeries {
-  label: string;
-  metric: string;
-  statistic: string;
-  /** [minute start (epoch ms), value or null when nothing was recorded] */
-  points: [number, number | null][];
-}
+export type { DashboardAnswer, DashboardSeries, DashboardWidget } from '../../metrics/dashboard-endpoint.ts';
 
 /** The series' sum over the window (what a Sum graph's bars add up to), nulls left out. */
 export const seriesSum = (series: DashboardSeries): number =>
