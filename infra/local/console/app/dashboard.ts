@@ -10,8 +10,6 @@ import {
 import { byId, formatNumber, formatTime, h } from './dom.ts';
 import { renderMarkdown } from './markdown.ts';
 
-/** Minutes of metrics shown, as the deployed dashboard's default range (1 hour). */
-const DASHBOARD_MINUTES = 60;
 /** Pixels per CloudWatch grid row (a height-6 graph ≈ 300 px, as in the CloudWatch console). */
 const ROW_PX = 48;
 /** CloudWatch's default graph palette, so a series has the colour it has there. */
@@ -92,7 +90,8 @@ class GraphWidget {
           })),
         ],
         axes: [{}, { size: 60, values: (_u, ticks) => ticks.map((tick) => formatNumber(tick)) }],
-        legend: { live: true },
+        // The legend names the series; the values are in the data table below the chart.
+        legend: { live: false },
         cursor: { drag: { x: false, y: false } },
       },
       data,
@@ -104,7 +103,8 @@ class GraphWidget {
 
   private size(): { width: number; height: number } {
     const width = Math.max(200, this.element.clientWidth - 24);
-    return { width, height: Math.max(120, this.widget.height * ROW_PX - 130) };
+    // The rest of the widget's height: its title, the legend's lines and the data table's summary.
+    return { width, height: Math.max(120, this.widget.height * ROW_PX - 100) };
   }
 
   /** Every minute with a value: the numbers the chart drew, readable and testable as text. */
@@ -160,13 +160,20 @@ function staticWidget(widget: DashboardWidget): HTMLElement {
           'div',
           {},
           h('p', { class: 'note' }, 'Alarm states live in CloudWatch only; here, what each alarm watches:'),
-          h(
-            'ul',
-            { class: 'alarms' },
-            ...(widget.alarms ?? []).map((alarm) =>
-              h('li', {}, h('strong', {}, alarm.name), alarm.description ? ` — ${alarm.description}` : ''),
-            ),
-          ),
+          (widget.alarms ?? []).length === 0
+            ? h('p', { class: 'empty' }, 'No alarms listed.')
+            : h(
+                'ul',
+                { class: 'alarms' },
+                ...(widget.alarms ?? []).map((alarm) =>
+                  h(
+                    'li',
+                    {},
+                    h('strong', {}, alarm.name),
+                    alarm.description ? ` — ${alarm.description}` : '',
+                  ),
+                ),
+              ),
         );
   return h(
     'section',
@@ -187,8 +194,23 @@ export class DashboardView {
   private layout = '';
   private graphs = new Map<string, GraphWidget>();
 
+  private readonly range = byId<HTMLSelectElement>('dashboard-minutes');
+
+  /** @param onRangeChange asks for a refresh now (the time range select changed). */
+  constructor(onRangeChange: () => void) {
+    const wanted = new URL(location.href).searchParams.get('minutes');
+    if (wanted && [...this.range.options].some((option) => option.value === wanted))
+      this.range.value = wanted;
+    this.range.addEventListener('change', () => {
+      const url = new URL(location.href);
+      url.searchParams.set('minutes', this.range.value);
+      history.replaceState(null, '', url);
+      onRangeChange();
+    });
+  }
+
   async refresh(): Promise<void> {
-    const answer = await devGet<DashboardAnswer>(`/dev/dashboard?minutes=${DASHBOARD_MINUTES}`);
+    const answer = await devGet<DashboardAnswer>(`/dev/dashboard?minutes=${this.range.value}`);
     byId('dashboard-range').textContent =
       `the last ${Math.round((answer.to - answer.from) / 60_000)} minutes (${formatTime(answer.from)}–${formatTime(answer.to)}), ${answer.periodSeconds} s per point.`;
     const key = layoutKey(answer);

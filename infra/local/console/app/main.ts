@@ -43,13 +43,14 @@ async function poll(view: View, wake: { now?: () => void }): Promise<never> {
   }
 }
 
-const dashboard = new DashboardView();
+const dashboardWake: { now?: () => void } = {};
+const dashboard = new DashboardView(() => dashboardWake.now?.());
 const pools = new PoolsView();
 const importsWake: { now?: () => void } = {};
 const imports = new ImportsView(() => importsWake.now?.());
 const events = new EventsView();
 
-void poll({ name: 'Dashboard', refresh: () => dashboard.refresh() }, {});
+void poll({ name: 'Dashboard', refresh: () => dashboard.refresh() }, dashboardWake);
 void poll(
   {
     name: 'Pools',
