@@ -6,6 +6,9 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { esbuildConfig } from '../../infra/bundling.ts';
+import { DASHBOARD } from '../../infra/dashboard.ts';
+import { dashboardAnswer } from '../../infra/local/metrics/dashboard-endpoint.ts';
+import { LocalMetrics } from '../../infra/local/metrics/local-metrics.ts';
 import {
   EXPORTER_FUNCTION,
   FUNCTIONS,
@@ -625,6 +628,43 @@ describe('monitoring', () => {
         );
       }
     }
+  });
+
+  it('draws exactly the widgets GET /dev/dashboard answers, in order (one definition: infra/dashboard.ts)', () => {
+    type CloudWatchWidget = {
+      type: 'text' | 'metric' | 'alarm';
+      width: number;
+      height: number;
+      properties: { title?: string; markdown?: string; metrics?: unknown[][] };
+    };
+    const kinds = { text: 'text', metric: 'graph', alarm: 'alarms' } as const;
+    // Each line: its metric name, its statistic and its legend (CloudWatch's default: the metric name).
+    const deployed = (JSON.parse(dashboardBody()) as { widgets: CloudWatchWidget[] }).widgets.map(
+      (widget) => ({
+        kind: kinds[widget.type],
+        title: widget.properties.title ?? widget.properties.markdown,
+        size: [widget.width, widget.height],
+        lines: (widget.properties.metrics ?? []).map((metric) => {
+          const options = metric.at(-1) as { label?: string; stat?: string };
+          return [metric[1], options.stat ?? 'Average', options.label ?? metric[1]];
+        }),
+      }),
+    );
+    const answer = dashboardAnswer(new LocalMetrics(), { minutes: 1, now: Date.now(), routes: ROUTES });
+    // CloudWatch draws a section's title as a `## title` text widget; the console as its heading.
+    const local = answer.sections.flatMap((section, i) => [
+      ...(DASHBOARD[i]!.heading
+        ? [{ kind: 'text', title: `## ${section.title}`, size: [24, 1], lines: [] as unknown[] }]
+        : []),
+      ...section.widgets.map((widget) => ({
+        kind: widget.kind,
+        title: widget.kind === 'text' ? widget.markdown : widget.title,
+        size: [widget.width, widget.height],
+        lines: (widget.series ?? []).map((series) => [series.metric, series.statistic, series.label]),
+      })),
+    ]);
+    expect(deployed).toEqual(local);
+    expect(deployed.filter((widget) => widget.kind === 'graph').length).toBeGreaterThan(10);
   });
 
   it('charts errors, duration and throttles of every function', () => {

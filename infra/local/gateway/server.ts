@@ -47,16 +47,18 @@ export interface GatewayOptions<F extends Invocable = LocalFunction> {
   integrationTimeoutMs?: number;
   /** One line per request, and the reason behind every 5xx the gateway produces itself. */
   log?: (line: string) => void;
-  /**
-   * Each answered request, for the metrics API Gateway keeps per route: the route's key
-   * (`GET /v1/{campaignId}/reserve`) when the route table matched, its status and latency.
-   */
-  onRequest?: (request: {
-    routeKey?: string | undefined;
-    statusCode: number;
-    latencyMs: number;
-    at: number;
-  }) => void;
+  /** Each answered request, for the metrics API Gateway keeps per route. */
+  onRequest?: (request: AnsweredRequest) => void;
+}
+
+/** One answered request, as API Gateway's per-route metrics see it. */
+export interface AnsweredRequest {
+  /** `GET /v1/{campaignId}/reserve` when the route table matched; unset for anything else. */
+  routeKey?: string | undefined;
+  statusCode: number;
+  latencyMs: number;
+  /** When it arrived (epoch ms). */
+  at: number;
 }
 
 export interface Gateway {
@@ -110,7 +112,7 @@ interface GatewayContext {
   region: () => string;
   integrationTimeoutMs: number;
   log: (line: string) => void;
-  onRequest: NonNullable<GatewayOptions['onRequest']>;
+  onRequest: (request: AnsweredRequest) => void;
 }
 
 /** Who answered a request (`by` names it) and, when the route table matched, the route's key. */
@@ -184,14 +186,14 @@ async function route(gateway: GatewayContext, request: GatewayRequest, requestId
   const match = gateway.table.match(request.method, rawPath);
   if (!match) return { response: GatewayErrors.notFound(), by: '-' };
   const routeKey = `${match.route.method} ${match.route.path}`;
-  return { ...(await routeTo(gateway, request, requestId, match)), routeKey };
+  return { ...(await routeTo(gateway, request, { requestId, routeKey }, match)), routeKey };
 }
 
 /** A request the route table matched: its authorizer (guarded routes), then its function. */
 async function routeTo(
   gateway: GatewayContext,
   request: GatewayRequest,
-  requestId: string,
+  { requestId, routeKey }: { requestId: string; routeKey: string },
   match: RouteMatch<GatewayRoute>,
 ): Promise<Routed> {
   const fn = gateway.functionNamed(match.route.function);
@@ -199,7 +201,7 @@ async function routeTo(
 
   const identity: EventIdentity = {
     requestId,
-    routeKey: `${match.route.method} ${match.route.path}`,
+    routeKey,
     pathParameters: match.pathParameters,
     now: new Date(),
   };

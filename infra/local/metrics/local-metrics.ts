@@ -6,6 +6,9 @@ import {
   type SeriesLine,
   type Statistic,
 } from '../../dashboard.ts';
+import { routeKey } from '../../routes.ts';
+import type { AnsweredRequest } from '../gateway/server.ts';
+import type { InvocationOutcome } from '../runtime/container.ts';
 import { MINUTE_MS, MinuteSeries } from './minute-series.ts';
 
 /**
@@ -25,7 +28,7 @@ export function lineKey(line: SeriesLine): string {
     case 'service':
       return serviceKey(line.metric);
     case 'route':
-      return routeMetricKey(line.metric, `${line.route.method} ${line.route.path}`);
+      return routeMetricKey(line.metric, routeKey(line.route));
     case 'function':
       return functionMetricKey(line.metric, line.functionId);
     case 'queue':
@@ -33,26 +36,9 @@ export function lineKey(line: SeriesLine): string {
   }
 }
 const serviceKey = (metric: string) => `service ${metric}`;
-const routeMetricKey = (metric: RouteMetricName, routeKey: string) => `route ${routeKey} ${metric}`;
+const routeMetricKey = (metric: RouteMetricName, key: string) => `route ${key} ${metric}`;
 const functionMetricKey = (metric: FunctionMetricName, functionId: string) =>
   `function ${functionId} ${metric}`;
-
-/** One answered request of the gateway. */
-export interface GatewayRequestRecord {
-  /** `GET /v1/{campaignId}/reserve` for a route of the route table; unset for anything else. */
-  routeKey?: string | undefined;
-  statusCode: number;
-  latencyMs: number;
-  at: number;
-}
-
-/** One invocation of a function as the local runtime saw it. */
-export interface InvocationRecord {
-  durationMs: number;
-  /** Thrown, rejected, timed out or crashed: Lambda's Errors. */
-  failed: boolean;
-  at: number;
-}
 
 /** One EMF document (`{"_aws": {...}, "<metric>": value, ...}`). */
 interface EmfDocument {
@@ -106,7 +92,7 @@ export class LocalMetrics {
   }
 
   /** Lambda's metrics of an invocation: Invocations 1, Errors 0 or 1 (its Average is the error rate), Duration. */
-  recordInvocation(functionId: string, { durationMs, failed, at }: InvocationRecord): void {
+  recordInvocation(functionId: string, { durationMs, failed, at }: InvocationOutcome): void {
     this.record(functionMetricKey('Invocations', functionId), 1, at);
     this.record(functionMetricKey('Errors', functionId), failed ? 1 : 0, at);
     this.record(functionMetricKey('Duration', functionId), durationMs, at);
@@ -116,13 +102,13 @@ export class LocalMetrics {
    * API Gateway's per-route metrics of a request (Count 1, 4xx and 5xx 0 or 1, Latency), and the
    * deployed access log's metric filter: 401/403 answers count as ApiAuthDenied.
    */
-  recordRequest({ routeKey, statusCode, latencyMs, at }: GatewayRequestRecord): void {
+  recordRequest({ routeKey: route, statusCode, latencyMs, at }: AnsweredRequest): void {
     if (statusCode === 401 || statusCode === 403) this.record(serviceKey(AUTH_DENIED_METRIC), 1, at);
-    if (routeKey === undefined) return;
-    this.record(routeMetricKey('Count', routeKey), 1, at);
-    this.record(routeMetricKey('4xx', routeKey), statusCode >= 400 && statusCode < 500 ? 1 : 0, at);
-    this.record(routeMetricKey('5xx', routeKey), statusCode >= 500 ? 1 : 0, at);
-    this.record(routeMetricKey('Latency', routeKey), latencyMs, at);
+    if (route === undefined) return;
+    this.record(routeMetricKey('Count', route), 1, at);
+    this.record(routeMetricKey('4xx', route), statusCode >= 400 && statusCode < 500 ? 1 : 0, at);
+    this.record(routeMetricKey('5xx', route), statusCode >= 500 ? 1 : 0, at);
+    this.record(routeMetricKey('Latency', route), latencyMs, at);
   }
 
   /** One point per minute from `from` to `to` (minute starts, both included); null where no data. */

@@ -25,8 +25,18 @@ export type InvocationResult =
 export interface FunctionObserver {
   /** One EMF line the function's code printed (Powertools Metrics). */
   metricsLine(line: string): void;
-  /** Each invocation, once it ended: its duration (without the cold start) and whether it failed. */
-  invoked(outcome: { durationMs: number; failed: boolean; at: number }): void;
+  /** Each invocation, once it ended. */
+  invoked(outcome: InvocationOutcome): void;
+}
+
+/** One invocation as Lambda's metrics see it. */
+export interface InvocationOutcome {
+  /** From the start of the handler's run to its end (a cold start's init excluded). */
+  durationMs: number;
+  /** Thrown, rejected, timed out or crashed: Lambda's Errors. */
+  failed: boolean;
+  /** When it started (epoch ms). */
+  at: number;
 }
 
 export interface FunctionSpec {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DashboardAnswer } from '../../../infra/local/metrics/dashboard-endpoint.ts';
 import { importIdOf } from '../../../lib/import/model.ts';
 import { apiOf, eventually, freePort, s3ClientFor } from '../../support/local-stack.ts';
 
@@ -223,6 +224,15 @@ describe('npm start', () => {
         fn: expected.get(String(line.correlation_id)),
       });
     }
+
+    // The functions' metrics (EMF lines) are counted for the local dashboard, never printed.
+    expect(started.output()).not.toContain('"_aws"');
+    const dashboard = await api<DashboardAnswer>('/dev/dashboard?minutes=10', { token: null });
+    const reserved = dashboard.body.sections
+      .flatMap((section) => section.widgets)
+      .find((widget) => widget.id === 'reservations')
+      ?.series?.find((series) => series.label === 'CodesReserved');
+    expect(reserved?.points.reduce((sum, [, value]) => sum + (value ?? 0), 0)).toBe(4);
 
     expect(await exitAfterCtrlC(started)).toBe(0);
   });
