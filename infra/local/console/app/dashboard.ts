@@ -211,8 +211,10 @@ export class DashboardView {
 
   async refresh(): Promise<void> {
     const answer = await devGet<DashboardAnswer>(`/dev/dashboard?minutes=${this.range.value}`);
+    // from and to are the first and last points' starts: the window ends a period after `to`.
+    const end = answer.to + answer.periodSeconds * 1000;
     byId('dashboard-range').textContent =
-      `the last ${Math.round((answer.to - answer.from) / 60_000)} minutes (${formatTime(answer.from)}–${formatTime(answer.to)}), ${answer.periodSeconds} s per point.`;
+      `the last ${Math.round((end - answer.from) / 60_000)} minutes (${formatTime(answer.from)}–${formatTime(end)}), ${answer.periodSeconds} s per point.`;
     const key = layoutKey(answer);
     if (key !== this.layout) this.build(answer, key);
     for (const section of answer.sections) {
