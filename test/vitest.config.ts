@@ -15,7 +15,10 @@ export default defineConfig({
     fileParallelism: true,
     reporters: process.env.CI ? ['default'] : ['default'],
     projects: [
-      { extends: true, test: { name: 'all', include: ['test/{unit,integration,infra}/**/*.test.ts'] } },
+      {
+        extends: true,
+        test: { name: 'all', include: ['test/{unit,integration,infra,browser}/**/*.test.ts'] },
+      },
       // The MongoDB conformance suite again, against the embedded server in its own process with
       // a data directory (every write journaled): durability must not change a single answer.
       {

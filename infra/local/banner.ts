@@ -18,6 +18,7 @@ export function banner(
   return `
 code-service is running locally
 
+  Console   ${apiUrl}/   (the dashboard, pools, imports and events in a browser)
   API       ${apiUrl}
   S3        ${s3Endpoint}   bucket ${bucket}
   MongoDB   ${redactUri(stack.mongoUri)}${embeddedMongo ? '   (embedded)' : ''}

@@ -18,6 +18,8 @@ import { FUNCTION_SETTINGS, kebabCase } from '../stacks/function-settings.ts';
 import { devAuthEndpoints } from './auth/endpoints.ts';
 import { generateSigningKey, loadOrCreateSigningKey, type SigningKey } from './auth/keys.ts';
 import { mintToken, type TokenClaims, type TokenIssuer } from './auth/tokens.ts';
+import { type DatabaseAddress, devPoolsEndpoint } from './console/pools-endpoint.ts';
+import { consoleEndpoints } from './console/server.ts';
 import { applyLocalEnvironment, LOCAL_CREDENTIALS, type LocalEnvironment } from './environment.ts';
 import { DEFAULT_POOL_SWEEP_MS, type LocalEvents, startLocalEvents } from './events/local-events.ts';
 import { type Gateway, type LocalEndpoint, startGateway } from './gateway/server.ts';
@@ -339,7 +341,7 @@ async function loadStackFunctions(
   environment: LocalEnvironment,
   bundleDir: string,
   metrics: LocalMetrics,
-): Promise<void> {
+): Promise<DatabaseAddress> {
   const ids = Object.keys(FUNCTIONS) as FunctionId[];
   const bundles = await buildFunctionBundles(bundleDir);
   const env: NodeJS.ProcessEnv = { ...process.env };
@@ -369,6 +371,8 @@ async function loadStackFunctions(
       });
     }),
   );
+  // The database the functions were given (applyLocalEnvironment names it when the shell does not).
+  return { uri: environment.mongoUri, dbName: env.MONGODB_DB! };
 }
 
 /**
@@ -412,11 +416,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       stops,
     );
     const events = await startEvents(table, options.poolSweepMs ?? DEFAULT_POOL_SWEEP_MS, say, stops);
+    // The console (`/`) and the pools it may list (`/dev/pools`): the database is known once the
+    // functions are loaded.
+    let database: DatabaseAddress | undefined;
+    const pools = devPoolsEndpoint(() => database);
+    stops.add('console database client', () => pools.close());
     const { gateway, issuer } = await startApi(
       options.port ?? DEFAULTS.port,
       table,
       key,
-      events.localEndpoints,
+      [...events.localEndpoints, pools.endpoint, ...consoleEndpoints((line) => say(`[console] ${line}`))],
       metrics,
       say,
       stops,
@@ -432,7 +441,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       lambda.stopRetrying();
       await Promise.race([lambda.idle(), new Promise((resolve) => setTimeout(resolve, DRAIN_MS).unref())]);
     });
-    await loadStackFunctions(
+    database = await loadStackFunctions(
       table,
       {
         mongoUri,

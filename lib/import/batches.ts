@@ -13,6 +13,8 @@ export interface Batch {
   /** The records up to and including this batch's last one; set when it is closed. */
   toRow: number;
   toLine: number;
+  /** Bytes of the file through this batch's last record; set when it is closed. */
+  toByte: number;
   accepted: number;
   /** The accepted codes, in file order (`accepted` of them), repeats included until collapsed. */
   codes: string[];
@@ -32,6 +34,7 @@ export const newBatch = (index: number, fromRow: number, capacity: number): Batc
   fromRow,
   toRow: fromRow,
   toLine: 0,
+  toByte: 0,
   accepted: 0,
   // Stryker disable next-line ArrayDeclaration: preallocation is for memory (see above), not behaviour
   codes: new Array<string>(capacity),

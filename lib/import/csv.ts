@@ -50,6 +50,8 @@ export class CodeCsvReader {
   rows = 0;
   /** The line the last record ended on. */
   lastLine = 0;
+  /** Bytes of the file up to the end of the last record (its line break included). */
+  lastByte = 0;
   bytes = 0;
   /** Line breaks in the bytes written so far (the parser holds back a chunk's last bytes, so its count lags). */
   private lineBreaks = 0;
@@ -109,6 +111,7 @@ export class CodeCsvReader {
     const row = ++this.rows;
     const line = this.parser.info.lines;
     this.lastLine = line;
+    this.lastByte = this.parser.info.bytes;
     if (row <= this.skipRows) return;
     // Stryker disable next-line StringLiteral: csv-parse never emits a record without fields
     const code = (record[0] ?? '').trim();

@@ -253,6 +253,7 @@ class ImportAttempt {
     const close = () => {
       batch.toRow = reader.rows;
       batch.toLine = reader.lastLine;
+      batch.toByte = reader.lastByte;
       queue.submit(batch);
       batch = newBatch(batch.index + 1, batch.toRow, doc.batchSize);
     };
@@ -356,6 +357,7 @@ class ImportAttempt {
     this.progress.rows = batch.toRow;
     this.progress.lines = batch.toLine;
     this.progress.batches = batch.index;
+    this.progress.bytes = batch.toByte;
     if (batch.rejects.length > 0) this.rejects.push(...batch.rejects);
     await commitBatch(doc, {
       count,

@@ -95,6 +95,11 @@ export interface ImportProgress {
   /** Physical lines those records span (blank lines included). */
   lines: number;
   batches: number;
+  /**
+   * Bytes of the object those records span: with `size`, how far through the file the import is
+   * (the console's progress bar). Absent until the first batch commits, and in older records.
+   */
+  bytes?: number;
 }
 
 /**

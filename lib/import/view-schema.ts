@@ -30,7 +30,7 @@ export const importViewSchema = z.object({
   correlationId: z.string().optional(),
   status: z.enum(IMPORT_STATUSES),
   count: counts,
-  progress: z.object({ rows: z.int(), lines: z.int(), batches: z.int() }),
+  progress: z.object({ rows: z.int(), lines: z.int(), batches: z.int(), bytes: z.int().optional() }),
   rejects: z.array(
     z.object({
       line: z.int(),

@@ -83,7 +83,8 @@ describe('a well-formed file', () => {
       source: 's3',
       status: 'succeeded',
       count: counts({ in: 5, inserted: 5 }),
-      progress: { rows: 5, lines: 5, batches: 2 },
+      // Every byte of the file read: `bytes` reaches `size`.
+      progress: { rows: 5, lines: 5, batches: 2, bytes: 15 },
       rejects: [],
       attempts: 1,
     });
@@ -187,7 +188,8 @@ describe('files that cannot be imported end failed, with their reason', () => {
     expect(record.error!.message).toMatch(/line 6 is never closed/);
     // The first batch (U1–U4) was complete and is committed; U5 sat in the unfinished batch.
     expect(record.count).toEqual(counts({ in: 4, inserted: 4 }));
-    expect(record.progress).toEqual({ rows: 4, lines: 4, batches: 1 });
+    // `bytes`: through U4's line break (4 × 3 bytes), where the committed rows end.
+    expect(record.progress).toEqual({ rows: 4, lines: 4, batches: 1, bytes: 12 });
     expect(await codesOf('quote')).toEqual(['U1', 'U2', 'U3', 'U4']);
   });
 

@@ -14,6 +14,7 @@ describe('newBatch', () => {
       fromRow: 10,
       toRow: 10,
       toLine: 0,
+      toByte: 0,
       accepted: 0,
       codes: new Array(5),
       rejected: 0,
