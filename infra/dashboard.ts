@@ -81,6 +81,8 @@ export type MetricSpec =
   | { source: 'service'; metric: ServiceMetricName; statistic: Statistic; label?: string }
   /** One line per route of the route table, labelled `GET /v1/{campaignId}/count`. */
   | { source: 'route'; metric: RouteMetricName; statistic: Statistic }
+  /** API Gateway's metric of the whole stage (every route, unmatched requests too). */
+  | { source: 'stage'; metric: RouteMetricName; statistic: Statistic; label?: string }
   /**
    * One line per function: every function (`all`) or those listed. `label` may name the function
    * as `{function}`; the default label is the function id.
@@ -270,6 +272,7 @@ export type SeriesLine = {
 } & (
   | { source: 'service'; metric: ServiceMetricName }
   | { source: 'route'; metric: RouteMetricName; route: Route }
+  | { source: 'stage'; metric: RouteMetricName }
   | { source: 'function'; metric: FunctionMetricName; functionId: FunctionId }
   | { source: 'queue'; metric: 'ApproximateNumberOfMessagesVisible'; queue: QueueId }
 );
@@ -319,6 +322,16 @@ export function expandMetric(spec: MetricSpec, routes: readonly Route[]): Series
         label: spec.label ? spec.label.replaceAll('{function}', functionId) : functionId,
         defaultLabel: false,
       }));
+    case 'stage':
+      return [
+        {
+          source: 'stage',
+          metric: spec.metric,
+          statistic: spec.statistic,
+          label: spec.label ?? `API ${spec.metric}`,
+          defaultLabel: false,
+        },
+      ];
     case 'queue':
       return [{ ...spec, defaultLabel: false }];
   }

@@ -92,3 +92,6 @@ export const IMPORT_TRIGGER = { prefix: 'codes/', suffix: '.csv' } as const;
 /** The scheduled low-stock sweep (contract §6b): every minute when deployed. */
 export const POOL_SWEEP_FUNCTION: FunctionId = 'poolSweep';
 export const POOL_SWEEP_RATE_MINUTES = 1;
+
+/** `getImport` → `get-import`: function names and construct ids read like the entry files. */
+export const kebabCase = (id: string): string => id.replace(/[A-Z0-9]+/g, (m) => `-${m.toLowerCase()}`);

@@ -6,6 +6,7 @@ import {
   ComparisonOperator,
   Dashboard,
   GraphWidget,
+  type IMetric,
   type IWidget,
   MathExpression,
   Metric,
@@ -15,7 +16,6 @@ import {
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
-import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import {
   FilterPattern,
   type ILogGroup,
@@ -27,7 +27,14 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { MetricName } from '../../lib/metric-names.ts';
+import {
+  type AlarmSpec,
+  alarmName,
+  alarmTable,
+  type Comparison,
+  type MissingData,
+  mathText,
+} from '../alarms.ts';
 import {
   AUTH_DENIED_METRIC,
   DASHBOARD,
@@ -40,18 +47,24 @@ import {
   type WidgetSpec,
   widgetLines,
 } from '../dashboard.ts';
-import { type FunctionId, JOB_FUNCTIONS, type Route, routeKey } from '../routes.ts';
-import { FUNCTION_SETTINGS, kebabCase } from '../stacks/function-settings.ts';
+import { type FunctionId, type Route, routeKey } from '../routes.ts';
+import { FUNCTION_SETTINGS } from '../stacks/function-settings.ts';
 import { METRICS_NAMESPACE, type ServiceFunction } from './service-function.ts';
 
 const PERIOD = Duration.minutes(DASHBOARD_PERIOD_MINUTES);
 
-/** An alarm that fires on the first occurrence in a period (a count that should stay zero). */
-const atLeastOnce = {
-  threshold: 1,
-  comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-  evaluationPeriods: 1,
-  treatMissingData: TreatMissingData.NOT_BREACHING,
+/** The alarm table's comparisons and missing-data treatments as CDK's enums. */
+const COMPARISONS: Record<Comparison, ComparisonOperator> = {
+  GreaterThanOrEqualToThreshold: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+  GreaterThanThreshold: ComparisonOperator.GREATER_THAN_THRESHOLD,
+  LessThanThreshold: ComparisonOperator.LESS_THAN_THRESHOLD,
+  LessThanOrEqualToThreshold: ComparisonOperator.LESS_THAN_OR_EQUAL_TO_THRESHOLD,
+};
+const MISSING_DATA: Record<MissingData, TreatMissingData> = {
+  breaching: TreatMissingData.BREACHING,
+  notBreaching: TreatMissingData.NOT_BREACHING,
+  ignore: TreatMissingData.IGNORE,
+  missing: TreatMissingData.MISSING,
 };
 
 export { AUTH_DENIED_METRIC };
@@ -100,9 +113,6 @@ export interface MonitoringProps {
   stage: HttpStage;
   routes: readonly Route[];
   functions: Record<FunctionId, ServiceFunction>;
-  importer: IFunction;
-  /** The scheduled low-stock sweep (contract §6b). */
-  poolSweep: IFunction;
   importFailureQueue: IQueue;
   /** The export and purge invocations that failed every retry. */
   jobFailureQueue: IQueue;
@@ -117,15 +127,6 @@ export interface MonitoringProps {
   /** 401/403 answers per 5 minutes that raise the auth-denials alarm. */
   authDeniedCount: number;
 }
-
-/** `GET /v1/{campaignId}/reserve` → `get-v1-campaignid-reserve`, for alarm names and ids. */
-const routeSlug = (route: Route): string =>
-  `${route.method} ${route.path}`
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-|-$/g, '');
-const pascalCase = (slug: string): string =>
-  slug.replace(/(^|-)([a-z0-9])/g, (_, __, c: string) => c.toUpperCase());
 
 /** Route-level metrics (detailed metrics on the stage) carry ApiId, Stage, Resource and Method. */
 function apiRouteMetric(
@@ -220,223 +221,68 @@ export class Monitoring extends Construct {
     }
   }
 
-  /** The CloudWatch metric of one line of the dashboard definition. */
-  private lineMetric(props: MonitoringProps, line: SeriesLine): Metric {
-    const label = line.defaultLabel ? undefined : line.label;
+  /**
+   * The CloudWatch metric of one line of the dashboard definition or of an alarm (unlabelled:
+   * `labelled` false, over the alarm's period).
+   */
+  private lineMetric(
+    props: MonitoringProps,
+    line: SeriesLine,
+    { period = PERIOD, labelled = true }: { period?: Duration; labelled?: boolean } = {},
+  ): Metric {
+    const label = line.defaultLabel || !labelled ? undefined : line.label;
+    const options = { statistic: line.statistic, period, label };
     switch (line.source) {
       case 'service':
-        return serviceMetric(line.metric, props.servicePrefix, line.statistic).with({ label });
+        return serviceMetric(line.metric, props.servicePrefix, line.statistic).with({ label, period });
       case 'route':
-        return apiRouteMetric(props, line.metric, line.route, line.statistic);
+        return apiRouteMetric(props, line.metric, line.route, line.statistic, labelled).with({ period });
+      case 'stage':
+        return props.stage.metric(line.metric, options);
       case 'function':
-        return props.functions[line.functionId].function.metric(line.metric, {
-          statistic: line.statistic,
-          period: PERIOD,
-          label,
-        });
+        return props.functions[line.functionId].function.metric(line.metric, options);
       case 'queue':
-        return QUEUE_METRICS[line.metric](queueOf(props)[line.queue], {
-          statistic: line.statistic,
-          period: PERIOD,
-          label,
-        });
+        return QUEUE_METRICS[line.metric](queueOf(props)[line.queue], options);
     }
   }
 
-  private buildAlarms(props: MonitoringProps) {
-    const { servicePrefix, stage, importer, poolSweep, importFailureQueue, api5xxAlarmPercent } = props;
-    const importFailed = new Alarm(this, 'ImportFailedAlarm', {
-      alarmName: `${servicePrefix}-import-failed`,
-      alarmDescription: 'An import failed (ImportFailed metric). Lambda retries it; see the imports record.',
-      metric: serviceMetric(MetricName.ImportFailed, servicePrefix),
-      ...atLeastOnce,
+  /** Every alarm of the alarm table (infra/alarms.ts), in its order. */
+  private buildAlarms(props: MonitoringProps): Alarm[] {
+    const table = alarmTable({
+      routes: props.routes,
+      functionNeeds: FUNCTION_SETTINGS,
+      api5xxAlarmPercent: props.api5xxAlarmPercent,
+      apiLatencyP99Ms: props.apiLatencyP99Ms,
+      importWaitMs: props.importWaitMs,
+      authDeniedCount: props.authDeniedCount,
     });
-    // Crashes and timeouts never reach the ImportFailed metric; the function's own errors do.
-    const importerErrors = new Alarm(this, 'ImporterErrorsAlarm', {
-      alarmName: `${servicePrefix}-importer-errors`,
-      alarmDescription: 'The importer function failed (error, timeout or out of memory).',
-      metric: importer.metricErrors({ statistic: Stats.SUM, period: PERIOD }),
-      ...atLeastOnce,
-    });
-    const failureQueue = this.failureQueueAlarm(
-      'ImportFailureQueueAlarm',
-      `${servicePrefix}-import-failure-queue`,
-      importFailureQueue,
-      'An S3 import event failed all retries and sits in the import failure queue: re-drive it once fixed.',
+    return table.map(
+      (spec) =>
+        new Alarm(this, spec.id, {
+          alarmName: alarmName(props.servicePrefix, spec),
+          alarmDescription: spec.description,
+          metric: this.alarmMetric(props, spec),
+          threshold: spec.threshold,
+          comparisonOperator: COMPARISONS[spec.comparison],
+          evaluationPeriods: spec.evaluationPeriods,
+          ...(spec.datapointsToAlarm === undefined ? {} : { datapointsToAlarm: spec.datapointsToAlarm }),
+          treatMissingData: MISSING_DATA[spec.treatMissingData],
+        }),
     );
-    const api5xxRate = new Alarm(this, 'Api5xxRateAlarm', {
-      alarmName: `${servicePrefix}-api-5xx-rate`,
-      alarmDescription: `More than ${api5xxAlarmPercent}% of API requests answered with a 5xx.`,
-      metric: new MathExpression({
-        expression: 'IF(requests > 0, 100 * errors / requests, 0)',
-        usingMetrics: {
-          errors: stage.metricServerError({ statistic: Stats.SUM, period: PERIOD }),
-          requests: stage.metricCount({ statistic: Stats.SUM, period: PERIOD }),
-        },
-        period: PERIOD,
-        label: 'API 5xx rate (%)',
-      }),
-      threshold: api5xxAlarmPercent,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-      // Two bad 5-minute periods out of three: one failing request at night is not an incident.
-      evaluationPeriods: 3,
-      datapointsToAlarm: 2,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    });
-    // A lost event is a missed low-stock or import signal some other system waits for.
-    const eventsFailed = new Alarm(this, 'EventsFailedAlarm', {
-      alarmName: `${servicePrefix}-events-failed`,
-      alarmDescription:
-        'EventBridge rejected events after retries (EventsFailed). Pool alerts stay in the pool outbox and the next sweep retries them; an import event waits for a redelivery of its S3 event. The ERROR logs name each eventId.',
-      metric: serviceMetric(MetricName.EventsFailed, servicePrefix),
-      ...atLeastOnce,
-    });
-    // A sweep that keeps failing means no low-stock alerts at all.
-    const poolSweepErrors = new Alarm(this, 'PoolSweepErrorsAlarm', {
-      alarmName: `${servicePrefix}-pool-sweep-errors`,
-      alarmDescription:
-        'The low-stock sweep failed in most runs of 5 minutes: no Pool Low / Pool Empty events.',
-      metric: poolSweep.metricErrors({ statistic: Stats.SUM, period: PERIOD }),
-      threshold: 3,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    });
-    return [
-      importFailed,
-      importerErrors,
-      failureQueue,
-      api5xxRate,
-      eventsFailed,
-      poolSweepErrors,
-      ...this.jobAlarms(props),
-      ...this.operationsAlarms(props),
-    ];
   }
 
-  /** An alarm on the first message in a dead-letter queue: work that failed every retry. */
-  private failureQueueAlarm(id: string, alarmName: string, queue: IQueue, alarmDescription: string): Alarm {
-    return new Alarm(this, id, {
-      alarmName,
-      alarmDescription,
-      metric: queue.metricApproximateNumberOfMessagesVisible({ statistic: Stats.MAXIMUM, period: PERIOD }),
-      ...atLeastOnce,
+  /** An alarm's metric: unlabelled (a label would force the metric-math form), over its period. */
+  private alarmMetric(props: MonitoringProps, spec: AlarmSpec): IMetric {
+    const period = Duration.minutes(spec.periodMinutes);
+    const line = (one: SeriesLine) => this.lineMetric(props, one, { period, labelled: false });
+    if (spec.metric.kind === 'line') return line(spec.metric.line);
+    const { expression, label, using } = spec.metric;
+    return new MathExpression({
+      expression: mathText(expression),
+      usingMetrics: Object.fromEntries(Object.entries(using).map(([id, one]) => [id, line(one)])),
+      period,
+      label,
     });
-  }
-
-  /**
-   * Exports and purges (contract §6a): a failed attempt (ExportFailed, or a job function's error —
-   * crashes and timeouts never reach the metric), and a job that failed every retry.
-   */
-  private jobAlarms({ servicePrefix, functions, jobFailureQueue }: MonitoringProps): Alarm[] {
-    const errors = JOB_FUNCTIONS.map((functionId) => {
-      const name = kebabCase(functionId);
-      return new Alarm(this, `${pascalCase(name)}ErrorsAlarm`, {
-        alarmName: `${servicePrefix}-${name}-errors`,
-        alarmDescription: `${functionId} failed (error, timeout or crash); Lambda retries it, see the job's record.`,
-        metric: functions[functionId].function.metricErrors({ statistic: Stats.SUM, period: PERIOD }),
-        ...atLeastOnce,
-      });
-    });
-    return [
-      new Alarm(this, 'ExportFailedAlarm', {
-        alarmName: `${servicePrefix}-export-failed`,
-        alarmDescription:
-          'An export attempt failed (ExportFailed). Lambda retries it from the first code; its record says why.',
-        metric: serviceMetric(MetricName.ExportFailed, servicePrefix),
-        ...atLeastOnce,
-      }),
-      ...errors,
-      this.failureQueueAlarm(
-        'JobFailureQueueAlarm',
-        `${servicePrefix}-job-failure-queue`,
-        jobFailureQueue,
-        'An export or purge failed every retry and sits in the job failure queue; a crash or timeout leaves its record `running`. Start the job again (route 12 or 14) once fixed.',
-      ),
-    ];
-  }
-
-  /**
-   * The alarms that tell on-call the service is failing its callers, derived from the function
-   * table and the route table, so a function or route added there is covered without a line here.
-   */
-  private operationsAlarms(props: MonitoringProps): Alarm[] {
-    const { servicePrefix, functions, routes } = props;
-    const alarms: Alarm[] = [];
-    const all = Object.entries(functions) as [FunctionId, ServiceFunction][];
-    // Any throttle means requests were refused (429 at the API) or imports delayed: the reserved
-    // concurrency (the MongoDB connection budget) is too small for the load.
-    for (const [functionId, { function: fn }] of all) {
-      const name = kebabCase(functionId);
-      alarms.push(
-        new Alarm(this, `${pascalCase(name)}ThrottlesAlarm`, {
-          alarmName: `${servicePrefix}-${name}-throttles`,
-          alarmDescription: `${functionId} was throttled: it ran at its reserved concurrency and refused work.`,
-          metric: fn.metricThrottles({ statistic: Stats.SUM, period: PERIOD }),
-          ...atLeastOnce,
-        }),
-      );
-    }
-    // The HTTP functions: any error is a 500 some caller got (rejections are answers, not errors).
-    const httpFunctions = [...new Set(routes.map((route) => route.function))];
-    for (const functionId of httpFunctions) {
-      const name = kebabCase(functionId);
-      alarms.push(
-        new Alarm(this, `${pascalCase(name)}ErrorsAlarm`, {
-          alarmName: `${servicePrefix}-${name}-errors`,
-          alarmDescription: `${functionId} failed (500, timeout or crash); see the errors-by-operation query.`,
-          metric: functions[functionId].function.metricErrors({ statistic: Stats.SUM, period: PERIOD }),
-          ...atLeastOnce,
-        }),
-      );
-    }
-    alarms.push(
-      new Alarm(this, 'AuthorizerErrorsAlarm', {
-        alarmName: `${servicePrefix}-authorizer-errors`,
-        alarmDescription:
-          'The authorizer failed: callers get 500. It throws only when it cannot verify at all.',
-        metric: functions.authorizer.function.metricErrors({ statistic: Stats.SUM, period: PERIOD }),
-        ...atLeastOnce,
-      }),
-      new Alarm(this, 'AuthorizerFailuresAlarm', {
-        alarmName: `${servicePrefix}-authorizer-failures`,
-        alarmDescription:
-          'The authorizer cannot verify tokens (JWKS unreachable or unreadable, unexpected error): an auth outage.',
-        metric: serviceMetric(MetricName.AuthorizerFailures, servicePrefix),
-        ...atLeastOnce,
-      }),
-      new Alarm(this, 'AuthDeniedAlarm', {
-        alarmName: `${servicePrefix}-auth-denied-spike`,
-        alarmDescription: `More than ${props.authDeniedCount} answers of 401/403 in 5 minutes: tokens are refused en masse (issuer keys, clock, misconfiguration).`,
-        metric: serviceMetric(AUTH_DENIED_METRIC, servicePrefix),
-        threshold: props.authDeniedCount,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-      }),
-    );
-    // p99 latency per route. A function that hands work to the importer (upload) waits for it up to
-    // importWaitMs by design: its routes' threshold sits above that wait.
-    for (const route of routes) {
-      const slug = routeSlug(route);
-      const waitsForImport = FUNCTION_SETTINGS[route.function].needs.includes('importer');
-      const threshold = waitsForImport
-        ? Math.max(props.apiLatencyP99Ms, props.importWaitMs + 2000)
-        : props.apiLatencyP99Ms;
-      alarms.push(
-        new Alarm(this, `${pascalCase(slug)}LatencyAlarm`, {
-          alarmName: `${servicePrefix}-latency-p99-${slug}`,
-          alarmDescription: `p99 latency of ${routeKey(route)} above ${threshold} ms in 2 of 3 periods of 5 minutes.`,
-          metric: apiRouteMetric(props, 'Latency', route, Stats.percentile(99), false),
-          threshold,
-          comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-          evaluationPeriods: 3,
-          datapointsToAlarm: 2,
-          treatMissingData: TreatMissingData.NOT_BREACHING,
-        }),
-      );
-    }
-    return alarms;
   }
 
   /** Saved CloudWatch Logs Insights queries over every function's log group. */

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { type AlarmSpec, alarmTable } from '../alarms.ts';
 import { CONTEXT_DEFAULTS } from '../config.ts';
 import {
   EXPORTER_FUNCTION,
@@ -91,6 +92,17 @@ export const buildFunctionBundles = (bundleDir = DEFAULT_BUNDLE_DIR): Promise<Ma
 
 /** A function's deployed name (infra/stacks/service-stack.ts): `importS3` → `code-service-import-s3`. */
 export const deployedName = (id: FunctionId): string => `${CONTEXT_DEFAULTS.servicePrefix}-${kebabCase(id)}`;
+
+/** The deployed alarms (infra/alarms.ts) with the default settings, as `GET /dev/dashboard` lists them. */
+export const localAlarmTable = (): AlarmSpec[] =>
+  alarmTable({
+    routes: ROUTES,
+    functionNeeds: FUNCTION_SETTINGS,
+    api5xxAlarmPercent: CONTEXT_DEFAULTS.api5xxAlarmPercent,
+    apiLatencyP99Ms: CONTEXT_DEFAULTS.apiLatencyP99AlarmMs,
+    importWaitMs: CONTEXT_DEFAULTS.importWaitMs,
+    authDeniedCount: CONTEXT_DEFAULTS.authDeniedAlarmCount,
+  });
 const SUPREME_TOKEN_TTL_SECONDS = 12 * 3600;
 /**
  * How long stop() waits for asynchronous invocations (imports) to reach a safe point once told their
@@ -320,7 +332,10 @@ async function startApi(
     localEndpoints: [
       ...devAuthEndpoints(() => issuer),
       ...localEndpoints,
-      dashboardEndpoint(metrics, { routes: ROUTES }),
+      dashboardEndpoint(metrics, {
+        routes: ROUTES,
+        alarms: { servicePrefix: CONTEXT_DEFAULTS.servicePrefix, table: localAlarmTable() },
+      }),
     ],
     log: (line) => say(`[gateway] ${line}`),
     onRequest: (request) => metrics.recordRequest(request),

@@ -149,5 +149,5 @@ export function checkConnectionBudget(config: ServiceConfig): void {
   );
 }
 
-/** `getImport` → `get-import`: function names and construct ids read like the entry files. */
-export const kebabCase = (id: string): string => id.replace(/[A-Z0-9]+/g, (m) => `-${m.toLowerCase()}`);
+// Defined beside the function table (no CDK there), so the alarm table can name functions too.
+export { kebabCase } from '../routes.ts';

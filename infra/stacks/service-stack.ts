@@ -186,8 +186,6 @@ export class ServiceStack extends Stack {
       stage: this.stage,
       routes: ROUTES,
       functions: built,
-      importer,
-      poolSweep: this.functions[POOL_SWEEP_FUNCTION],
       importFailureQueue: props.importFailureQueue,
       jobFailureQueue: props.jobFailureQueue,
       accessLogs: this.accessLogs,

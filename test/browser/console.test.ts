@@ -139,5 +139,46 @@ describe.skipIf(!hasChromium)(
       expect(record.errors).toEqual([]);
       await page.close();
     });
+
+    it('lists every alarm with its state as text, those in ALARM first', async () => {
+      // A file in a type folder the contract does not know: a real ImportFailed from the importer.
+      await local.s3.send(
+        new PutObjectCommand({
+          Bucket: local.stack.bucket,
+          Key: 'codes/console-alarm/no-such-type/alarm.csv',
+          Body: 'code\nALARM-1\n',
+        }),
+      );
+      const { page, record } = await browser.open(`${local.stack.apiUrl}/#dashboard`);
+      const widget = page.locator('[data-widget-id="alarms"]');
+      const first = widget.locator('li').first();
+      await expect
+        .poll(() => first.textContent(), { timeout: 30_000 })
+        .toMatch(/^ALARM code-service-import-failed — An import failed/);
+      const { body: answer } = await local.api<DashboardAnswer>('/dev/dashboard?minutes=60', { token: null });
+      const listed = answer.sections.flatMap((section) => section.widgets).find((w) => w.kind === 'alarms')!
+        .alarms!;
+      const drawn = await widget
+        .locator('li')
+        .evaluateAll((items) =>
+          items.map((item) => [
+            item.getAttribute('data-alarm-name'),
+            item.querySelector('.alarm-state')?.textContent,
+          ]),
+        );
+      // Every alarm once, each with its state written out; ALARM, then INSUFFICIENT_DATA, then OK.
+      expect(drawn.map(([name]) => name).sort()).toEqual(listed.map((alarm) => alarm.name).sort());
+      const states = drawn.map(([, state]) => state);
+      const rank = { ALARM: 0, INSUFFICIENT_DATA: 1, OK: 2 } as Record<string, number>;
+      expect(states.every((state) => state! in rank)).toBe(true);
+      expect(states).toEqual([...states].sort((a, b) => rank[a!]! - rank[b!]!));
+      expect(states).toContain('INSUFFICIENT_DATA');
+      expect(states).toContain('OK');
+      expect(await widget.locator('.alarm-summary').textContent()).toMatch(
+        /^[1-9]\d* in ALARM, [1-9]\d* INSUFFICIENT_DATA, [1-9]\d* OK\.$/,
+      );
+      expect(record.errors).toEqual([]);
+      await page.close();
+    });
   },
 );

@@ -9,6 +9,7 @@ import { esbuildConfig } from '../../infra/bundling.ts';
 import { DASHBOARD } from '../../infra/dashboard.ts';
 import { dashboardAnswer } from '../../infra/local/metrics/dashboard-endpoint.ts';
 import { LocalMetrics } from '../../infra/local/metrics/local-metrics.ts';
+import { localAlarmTable } from '../../infra/local/stack.ts';
 import {
   EXPORTER_FUNCTION,
   FUNCTIONS,
@@ -719,6 +720,33 @@ describe('monitoring', () => {
     ]);
     expect(deployed).toEqual(local);
     expect(deployed.filter((widget) => widget.kind === 'graph').length).toBeGreaterThan(10);
+  });
+
+  it('lists the alarms GET /dev/dashboard lists, in order (one definition: infra/alarms.ts)', () => {
+    const alarmsById = new Map(
+      resourcesOf(serviceJson, 'AWS::CloudWatch::Alarm').map(([id, alarm]) => [id, alarm.Properties]),
+    );
+    // The alarm widget's alarms are the only alarm ARNs (Fn::GetAtt) in the dashboard body.
+    const [, dashboard] = resourcesOf(serviceJson, 'AWS::CloudWatch::Dashboard')[0]!;
+    const parts = (dashboard.Properties.DashboardBody as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1];
+    const deployed = parts
+      .map((part) => (part as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt']?.[0])
+      .filter((id) => id !== undefined && alarmsById.has(id))
+      .map((id) => [alarmsById.get(id!)!.AlarmName, alarmsById.get(id!)!.AlarmDescription]);
+    expect(deployed).toHaveLength(alarmsById.size);
+
+    const answer = dashboardAnswer(new LocalMetrics(), {
+      minutes: 1,
+      now: Date.now(),
+      routes: ROUTES,
+      alarms: { servicePrefix: 'code-service', table: localAlarmTable() },
+    });
+    const local = answer.sections
+      .flatMap((section) => section.widgets)
+      .filter((widget) => widget.kind === 'alarms')
+      .flatMap((widget) => widget.alarms ?? [])
+      .map((alarm) => [alarm.name, alarm.description]);
+    expect(local).toEqual(deployed);
   });
 
   it('charts errors, duration and throttles of every function', () => {

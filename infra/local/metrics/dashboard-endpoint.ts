@@ -1,3 +1,4 @@
+import { type AlarmSpec, alarmName } from '../../alarms.ts';
 import {
   DASHBOARD,
   type DashboardSection,
@@ -8,6 +9,7 @@ import {
 import type { Route } from '../../routes.ts';
 import { gatewayError, gatewayJson } from '../gateway/response.ts';
 import type { LocalEndpoint } from '../gateway/server.ts';
+import { type AlarmStatus, alarmStatus } from './alarm-states.ts';
 import { type LocalMetrics, lineKey } from './local-metrics.ts';
 import { MINUTE_MS, minuteOf } from './minute-series.ts';
 
@@ -27,6 +29,8 @@ export interface DashboardSeries {
   points: [number, number | null][];
 }
 
+export type { AlarmState, AlarmStatus } from './alarm-states.ts';
+
 export interface DashboardWidget {
   id: string;
   title: string;
@@ -34,7 +38,8 @@ export interface DashboardWidget {
   width: number;
   height: number;
   markdown?: string;
-  alarms?: { name: string; description: string }[];
+  /** The alarms widget: every alarm of the alarm table, in its order, with its local state. */
+  alarms?: AlarmStatus[];
   series?: DashboardSeries[];
 }
 
@@ -52,15 +57,15 @@ export interface DashboardAnswerOptions {
   minutes: number;
   now: number;
   routes: readonly Route[];
-  /** What the alarms widget lists. */
-  alarms?: readonly { name: string; description: string }[];
+  /** What the alarms widget lists: the alarm table (infra/alarms.ts) and the names' prefix. */
+  alarms?: { servicePrefix: string; table: readonly AlarmSpec[] };
   sections?: readonly DashboardSection[];
 }
 
 function widgetAnswer(
   widget: WidgetSpec,
   metrics: LocalMetrics,
-  { routes, alarms = [] }: DashboardAnswerOptions,
+  { routes, alarms, now }: DashboardAnswerOptions,
   from: number,
   to: number,
 ): DashboardWidget {
@@ -70,7 +75,12 @@ function widgetAnswer(
     case 'text':
       return { ...base, markdown: widget.markdown };
     case 'alarms':
-      return { ...base, alarms: alarms.map(({ name, description }) => ({ name, description })) };
+      return {
+        ...base,
+        alarms: (alarms?.table ?? []).map((alarm) =>
+          alarmStatus(alarm, alarmName(alarms!.servicePrefix, alarm), metrics, now),
+        ),
+      };
     case 'graph': {
       const { left, right } = widgetLines(widget, routes);
       return {

@@ -29,6 +29,8 @@ export function lineKey(line: SeriesLine): string {
       return serviceKey(line.metric);
     case 'route':
       return routeMetricKey(line.metric, routeKey(line.route));
+    case 'stage':
+      return stageMetricKey(line.metric);
     case 'function':
       return functionMetricKey(line.metric, line.functionId);
     case 'queue':
@@ -37,8 +39,21 @@ export function lineKey(line: SeriesLine): string {
 }
 const serviceKey = (metric: string) => `service ${metric}`;
 const routeMetricKey = (metric: RouteMetricName, key: string) => `route ${key} ${metric}`;
+const stageMetricKey = (metric: RouteMetricName) => `stage ${metric}`;
 const functionMetricKey = (metric: FunctionMetricName, functionId: string) =>
   `function ${functionId} ${metric}`;
+
+/**
+ * Why the local stack has no series for a line (null when it has one): its stand-ins produce the
+ * functions' EMF, Lambda's Invocations/Errors/Duration and API Gateway's metrics, nothing else.
+ */
+export function notCollectedLocally(line: SeriesLine): string | null {
+  if (line.source === 'queue') return 'the local stack has no SQS queues (failed work stays in the logs)';
+  if (line.source === 'function' && line.metric === 'Throttles') {
+    return 'the local runtime has no reserved concurrency, so nothing is ever throttled';
+  }
+  return null;
+}
 
 /** One EMF document (`{"_aws": {...}, "<metric>": value, ...}`). */
 interface EmfDocument {
@@ -104,11 +119,25 @@ export class LocalMetrics {
    */
   recordRequest({ routeKey: route, statusCode, latencyMs, at }: AnsweredRequest): void {
     if (statusCode === 401 || statusCode === 403) this.record(serviceKey(AUTH_DENIED_METRIC), 1, at);
-    if (route === undefined) return;
-    this.record(routeMetricKey('Count', route), 1, at);
-    this.record(routeMetricKey('4xx', route), statusCode >= 400 && statusCode < 500 ? 1 : 0, at);
-    this.record(routeMetricKey('5xx', route), statusCode >= 500 ? 1 : 0, at);
-    this.record(routeMetricKey('Latency', route), latencyMs, at);
+    const metrics: [RouteMetricName, number][] = [
+      ['Count', 1],
+      ['4xx', statusCode >= 400 && statusCode < 500 ? 1 : 0],
+      ['5xx', statusCode >= 500 ? 1 : 0],
+      ['Latency', latencyMs],
+    ];
+    // The stage's metrics count every request, those no route matched too.
+    for (const [metric, value] of metrics) {
+      this.record(stageMetricKey(metric), value, at);
+      if (route !== undefined) this.record(routeMetricKey(metric, route), value, at);
+    }
+  }
+
+  /**
+   * The statistic of a period of `minutes` minutes starting at `from` (a minute start), as
+   * CloudWatch aggregates a longer period; null when the period holds no datapoint.
+   */
+  periodStatistic(key: string, statistic: Statistic, from: number, minutes: number): number | null {
+    return this.series.get(key)?.statisticOver(from, minutes, statistic) ?? null;
   }
 
   /** One point per minute from `from` to `to` (minute starts, both included); null where no data. */

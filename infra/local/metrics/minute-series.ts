@@ -69,24 +69,40 @@ export class MinuteSeries {
 
   /** The statistic of the minute starting at `start`; null when it holds no datapoint. */
   statistic(start: number, statistic: Statistic): number | null {
-    const minute = this.minutes.get(start);
-    if (!minute) return null;
+    return this.statisticOver(start, 1, statistic);
+  }
+
+  /**
+   * The statistic of the `minutes` minutes from `start` taken as one period (an alarm's five
+   * minutes): the minutes' datapoints together, percentiles from their samples together (as
+   * approximate as those samples, see PERCENTILE_SAMPLES); null
+   * when no minute of it holds a datapoint.
+   */
+  statisticOver(start: number, minutes: number, statistic: Statistic): number | null {
+    const held: Minute[] = [];
+    for (let i = 0; i < minutes; i++) {
+      const minute = this.minutes.get(start + i * MINUTE_MS);
+      if (minute) held.push(minute);
+    }
+    if (held.length === 0) return null;
+    const sum = held.reduce((total, minute) => total + minute.sum, 0);
+    const count = held.reduce((total, minute) => total + minute.count, 0);
     switch (statistic) {
       case 'Sum':
-        return minute.sum;
+        return sum;
       case 'SampleCount':
-        return minute.count;
+        return count;
       case 'Average':
-        return minute.sum / minute.count;
+        return sum / count;
       case 'Minimum':
-        return minute.min;
+        return Math.min(...held.map((minute) => minute.min));
       case 'Maximum':
-        return minute.max;
+        return Math.max(...held.map((minute) => minute.max));
     }
     const p = PERCENTILE.exec(statistic)?.[1];
     if (p === undefined) throw new Error(`Unknown statistic ${statistic}`);
     return percentile(
-      [...minute.samples].sort((a, b) => a - b),
+      held.flatMap((minute) => minute.samples).sort((a, b) => a - b),
       Number(p),
     );
   }

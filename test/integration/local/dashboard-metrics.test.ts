@@ -1,7 +1,8 @@
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import type { DashboardAnswer, DashboardWidget } from '../../../infra/local/metrics/dashboard-endpoint.ts';
 import { codeList, seedCodes } from '../../support/codes.ts';
-import { useTestStack } from '../../support/local-stack.ts';
+import { eventually, useTestStack } from '../../support/local-stack.ts';
 
 // The local stack's metrics, end to end: the real reserve function runs in its container, its
 // Powertools EMF line is captured (never printed) and counted, the gateway counts the requests per
@@ -11,6 +12,8 @@ const RESERVE_ROUTE = 'GET /v1/{campaignId}/reserve';
 
 const local = useTestStack();
 const { api } = local;
+const alarmsOf = (answer: DashboardAnswer) =>
+  Object.fromEntries(widget(answer, 'alarms').alarms!.map((alarm) => [alarm.name, alarm]));
 
 const dashboard = async () => {
   const reply = await api<DashboardAnswer>('/dev/dashboard?minutes=10', { token: null });
@@ -79,6 +82,33 @@ describe('GET /dev/dashboard', () => {
     // The local endpoints are no route of the API: they count nowhere.
     const labels = widget(after, 'api-requests').series!.map((series) => series.label);
     expect(labels.some((label) => label.includes('/dev/'))).toBe(false);
+  });
+
+  it('puts the import-failed alarm in ALARM when a real import fails (ImportFailed, from the importer)', async () => {
+    const before = alarmsOf(await dashboard());
+    expect(before['code-service-import-failed']!.state).toBe('OK');
+    // What the local stack cannot measure says so rather than pretending OK.
+    expect(before['code-service-import-failure-queue']).toMatchObject({
+      state: 'INSUFFICIENT_DATA',
+      reason: expect.stringMatching(/^Not collected locally/),
+    });
+
+    // A file in a type folder the contract does not know: the importer records a permanent failure.
+    await local.s3.send(
+      new PutObjectCommand({
+        Bucket: local.stack.bucket,
+        Key: `codes/${campaign}/no-such-type/alarm.csv`,
+        Body: 'code\nALARM-1\n',
+      }),
+    );
+    const after = await eventually(
+      async () => alarmsOf(await dashboard()),
+      (alarms) => alarms['code-service-import-failed']!.state === 'ALARM',
+      'the import-failed alarm in ALARM',
+    );
+    expect(after['code-service-import-failed']!.reason).toMatch(/^1 of the last 1 period of 5 minutes/);
+    // Nothing else the import touched: no event failed.
+    expect(after['code-service-events-failed']!.state).toBe('OK');
   });
 
   it('refuses a window it does not keep', async () => {

@@ -1,6 +1,8 @@
 import uPlot from 'uplot';
 import { devGet } from './api.ts';
 import {
+  type AlarmStatus,
+  alarmsFirst,
   type DashboardAnswer,
   type DashboardWidget,
   layoutKey,
@@ -151,30 +153,9 @@ class GraphWidget {
 
 const clampWidth = (width: number): number => Math.min(24, Math.max(1, Math.round(width)));
 
-function staticWidget(widget: DashboardWidget): HTMLElement {
+/** The frame of a widget that is not a chart: its title, then its body. */
+function widgetFrame(widget: DashboardWidget, ...body: Node[]): HTMLElement {
   const titleId = `widget-${widget.id}-title`;
-  const body =
-    widget.kind === 'text'
-      ? renderMarkdown(widget.markdown ?? '')
-      : h(
-          'div',
-          {},
-          h('p', { class: 'note' }, 'Alarm states live in CloudWatch only; here, what each alarm watches:'),
-          (widget.alarms ?? []).length === 0
-            ? h('p', { class: 'empty' }, 'No alarms listed.')
-            : h(
-                'ul',
-                { class: 'alarms' },
-                ...(widget.alarms ?? []).map((alarm) =>
-                  h(
-                    'li',
-                    {},
-                    h('strong', {}, alarm.name),
-                    alarm.description ? ` — ${alarm.description}` : '',
-                  ),
-                ),
-              ),
-        );
   return h(
     'section',
     {
@@ -185,14 +166,61 @@ function staticWidget(widget: DashboardWidget): HTMLElement {
       style: `--span: ${clampWidth(widget.width)}`,
     },
     h('h4', { id: titleId }, widget.title),
-    body,
+    ...body,
   );
+}
+
+/**
+ * The alarms widget: every alarm with its state as text (not colour only), those in ALARM first,
+ * redrawn on every answer (states change without the layout changing).
+ */
+class AlarmsWidget {
+  readonly element: HTMLElement;
+  private readonly summary = h('p', { class: 'alarm-summary', role: 'status' });
+  private readonly list = h('ul', { class: 'alarms' });
+
+  constructor(widget: DashboardWidget) {
+    this.element = widgetFrame(
+      widget,
+      h(
+        'p',
+        { class: 'note' },
+        'Evaluated locally over the local series as CloudWatch evaluates them (period, datapoints, missing data); the deployed states live in CloudWatch.',
+      ),
+      this.summary,
+      this.list,
+    );
+  }
+
+  update(widget: DashboardWidget): void {
+    const alarms = alarmsFirst(widget.alarms ?? []);
+    const count = (state: AlarmStatus['state']) => alarms.filter((alarm) => alarm.state === state).length;
+    this.summary.textContent =
+      alarms.length === 0
+        ? 'No alarms listed.'
+        : `${count('ALARM')} in ALARM, ${count('INSUFFICIENT_DATA')} INSUFFICIENT_DATA, ${count('OK')} OK.`;
+    this.list.replaceChildren(
+      ...alarms.map((alarm) =>
+        h(
+          'li',
+          { 'data-alarm-name': alarm.name, 'data-state': alarm.state },
+          h('span', { class: `alarm-state state-${alarm.state.toLowerCase()}` }, alarm.state),
+          ' ',
+          h('strong', {}, alarm.name),
+          alarm.description ? ` — ${alarm.description}` : '',
+          h('br', {}),
+          h('small', { class: 'alarm-reason' }, alarm.reason),
+        ),
+      ),
+    );
+  }
 }
 
 /** The dashboard section of the page: rebuilt when the layout changes, redrawn on every answer. */
 export class DashboardView {
   private layout = '';
   private graphs = new Map<string, GraphWidget>();
+  private alarms = new Map<string, AlarmsWidget>();
 
   private readonly range = byId<HTMLSelectElement>('dashboard-minutes');
 
@@ -218,13 +246,17 @@ export class DashboardView {
     const key = layoutKey(answer);
     if (key !== this.layout) this.build(answer, key);
     for (const section of answer.sections) {
-      for (const widget of section.widgets) this.graphs.get(widget.id)?.update(widget, answer);
+      for (const widget of section.widgets) {
+        this.graphs.get(widget.id)?.update(widget, answer);
+        this.alarms.get(widget.id)?.update(widget);
+      }
     }
   }
 
   private build(answer: DashboardAnswer, key: string): void {
     this.layout = key;
     this.graphs = new Map();
+    this.alarms = new Map();
     const container = byId('dashboard-sections');
     container.replaceChildren(
       ...answer.sections.map((section, index) => {
@@ -233,18 +265,21 @@ export class DashboardView {
           'section',
           { class: 'dashboard-section', 'aria-labelledby': titleId },
           h('h3', { id: titleId }, section.title),
-          h(
-            'div',
-            { class: 'widget-grid' },
-            ...section.widgets.map((widget) => {
-              if (widget.kind !== 'graph') return staticWidget(widget);
-              const graph = new GraphWidget(widget);
-              this.graphs.set(widget.id, graph);
-              return graph.element;
-            }),
-          ),
+          h('div', { class: 'widget-grid' }, ...section.widgets.map((widget) => this.widgetElement(widget))),
         );
       }),
     );
+  }
+
+  private widgetElement(widget: DashboardWidget): HTMLElement {
+    if (widget.kind === 'text') return widgetFrame(widget, renderMarkdown(widget.markdown ?? ''));
+    if (widget.kind === 'alarms') {
+      const alarms = new AlarmsWidget(widget);
+      this.alarms.set(widget.id, alarms);
+      return alarms.element;
+    }
+    const graph = new GraphWidget(widget);
+    this.graphs.set(widget.id, graph);
+    return graph.element;
   }
 }
