@@ -276,11 +276,12 @@ function operationsAlarms(settings: AlarmSettings): AlarmSpec[] {
       ...atLeastOnce,
     };
   });
-  // The HTTP functions: any error is a 500 some caller got (rejections are answers, not errors).
+  // The HTTP functions: an error is an invocation that failed outside the error handling (a
+  // timeout, a crash, out of memory); a handled 500 is an answer and counts in the 5xx rate instead.
   const httpErrors = [...new Set(routes.map((route) => route.function))].map((functionId) =>
     functionErrorsAlarm(
       functionId,
-      `${functionId} failed (500, timeout or crash); see the errors-by-operation query.`,
+      `${functionId} failed outside its error handling (timeout, crash, out of memory): callers got API Gateway's 500. Handled 500s count in the 5xx-rate alarm. See the errors-by-operation query.`,
     ),
   );
   const auth: AlarmSpec[] = [
