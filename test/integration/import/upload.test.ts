@@ -261,4 +261,20 @@ describe('GET /v1/{campaignId}/imports/{importId}', () => {
       expect(reply.body).toEqual({ code: 'importNotFound', message: 'No such import in this campaign' });
     }
   });
+
+  it('shows a failure with the line where reading stopped, and without its internals', async () => {
+    const fileKey = 'codes/api-6/tm/unclosed.csv';
+    await s3.put(fileKey, 'G1\nG2\n"G3\nG4\n');
+    const { body } = await post('api-6', { fileKey });
+    const reply = await get('api-6', body.importId);
+    expect(reply.status).toBe(200);
+    expect(reply.body.error).toEqual({
+      reason: 'malformedCsv',
+      message: expect.stringContaining('line 3'),
+      retryable: false,
+      line: 3,
+    });
+    for (const internal of ['_id', 'attemptId', 'batchSize', 'pending'])
+      expect(reply.body).not.toHaveProperty(internal);
+  });
 });
