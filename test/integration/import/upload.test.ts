@@ -73,20 +73,47 @@ describe('POST /v1/{campaignId}/codes', () => {
     });
   });
 
+  const LAYOUT = 'fileKey must look like codes/<campaignId>/<type>/<name>';
   it.each([
-    ['a missing fileKey', {}, 'invalidFileKey'],
-    ['a fileKey that is not a string', { fileKey: 42 }, 'invalidFileKey'],
-    ['a key outside codes/<campaignId>/<type>/<name>', { fileKey: 'codes/camp/tm' }, 'invalidFileKey'],
-    ['a .. segment', { fileKey: 'codes/../tm/f.csv' }, 'invalidFileKey'],
-    ['another campaign in the key', { fileKey: 'codes/other/tm/f.csv' }, 'invalidFileKey'],
-    ['an unknown type folder', { fileKey: 'codes/camp/vip/f.csv' }, 'invalidType'],
-    ['a key over 1 024 UTF-8 bytes', { fileKey: `codes/camp/tm/${'é'.repeat(510)}.csv` }, 'invalidFileKey'],
-    ['a NUL in the key', { fileKey: 'codes/camp/tm/a\u0000.csv' }, 'invalidFileKey'],
-    ['a lone surrogate in the key', { fileKey: 'codes/camp/tm/a\ud800.csv' }, 'invalidFileKey'],
-  ])('answers 400 for %s', async (_, body, code) => {
+    ['a missing fileKey', {}, 'invalidFileKey', 'fileKey is required'],
+    ['a fileKey that is not a string', { fileKey: 42 }, 'invalidFileKey', `${LAYOUT} (a string)`],
+    [
+      'a key outside codes/<campaignId>/<type>/<name>',
+      { fileKey: 'codes/camp/tm' },
+      'invalidFileKey',
+      LAYOUT,
+    ],
+    ['a .. segment', { fileKey: 'codes/../tm/f.csv' }, 'invalidFileKey', LAYOUT],
+    ['another campaign in the key', { fileKey: 'codes/other/tm/f.csv' }, 'invalidFileKey', undefined],
+    [
+      'an unknown type folder',
+      { fileKey: 'codes/camp/vip/f.csv' },
+      'invalidType',
+      'the type folder must be one of: tm, external',
+    ],
+    [
+      'a key over 1 024 UTF-8 bytes',
+      { fileKey: `codes/camp/tm/${'é'.repeat(510)}.csv` },
+      'invalidFileKey',
+      'fileKey is longer than 1024 bytes (UTF-8)',
+    ],
+    [
+      'a NUL in the key',
+      { fileKey: 'codes/camp/tm/a\u0000.csv' },
+      'invalidFileKey',
+      'fileKey holds a control character',
+    ],
+    [
+      'a lone surrogate in the key',
+      { fileKey: 'codes/camp/tm/a\ud800.csv' },
+      'invalidFileKey',
+      'fileKey is not valid Unicode text',
+    ],
+  ])('answers 400 for %s, saying why', async (_, body, code, message) => {
     const reply = await post('camp', body);
     expect(reply.status).toBe(400);
     expect(reply.body.code).toBe(code);
+    if (message !== undefined) expect(reply.body).toMatchObject({ message });
   });
 
   it('rejects a malformed JSON body with a 4xx', async () => {
