@@ -190,6 +190,15 @@ describe('JWT authorizer', () => {
     });
   });
 
+  it.each([
+    ['an ES256 token', () => signEs256(ec.kid, claims(), ec.privateKey), 'Unsupported JWT algorithm'],
+    ['a token without exp', () => valid({ exp: undefined }), 'Token has no exp claim'],
+  ])('denies %s with the reason in the log', async (_name, token, reason) => {
+    const denials = vi.spyOn(observability.logger, 'info');
+    expect(await authorize(`Bearer ${token()}`)).toEqual({ isAuthorized: false });
+    expect(denials).toHaveBeenCalledWith('Authorization denied', expect.objectContaining({ reason }));
+  });
+
   it('accepts a token within the allowed clock skew of its exp and nbf', async () => {
     const skewed = valid({ exp: now() - 1, nbf: now() + 1 });
     expect((await decide(`Bearer ${skewed}`)).isAuthorized).toBe(true);
