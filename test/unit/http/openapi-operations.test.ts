@@ -85,6 +85,10 @@ describe('the OpenAPI document', () => {
       description: 'The authorizer denied the token',
       content: { 'application/json': { schema: gatewayDenial } },
     });
+    expect(responses['500']).toEqual({
+      description: 'internalError',
+      content: { 'application/json': { schema: errorSchema(['internalError']) } },
+    });
     expect(responses['415']).toEqual({
       description: 'unsupportedMediaType',
       content: { 'application/json': { schema: errorSchema(['unsupportedMediaType']) } },
