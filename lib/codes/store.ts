@@ -183,6 +183,7 @@ export async function findCodePage(
     ...(after === undefined ? {} : { '_id.code': { $gt: after } }),
     ...(conditions.length ? { $and: conditions } : {}),
   };
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: the hint decides how a page is read, not which codes it holds
   const hint = scope.reserveId === undefined ? CODE_PAGING_INDEX : RESERVATION_PAGING_INDEX;
   return dbCall('listCodes', () =>
     codes.find(filter).sort({ '_id.code': 1 }).hint(hint).limit(limit).toArray(),

@@ -1,12 +1,6 @@
 import * as z from 'zod';
-import {
-  CODE_STATUSES,
-  CODE_TYPES,
-  type CodeDocument,
-  type CodeStatus,
-  RESERVATION_TTL_MS,
-} from './model.ts';
-import { reservationCutoff } from './status-filters.ts';
+import { CODE_STATUSES, CODE_TYPES, type CodeDocument, RESERVATION_TTL_MS } from './model.ts';
+import { statusOf } from './status-filters.ts';
 
 /**
  * The code view of contract §4: what route 8 shows of a code. Status is computed as in contract §2
@@ -27,19 +21,15 @@ export const codeViewSchema = z.object({
 });
 export type CodeView = z.infer<typeof codeViewSchema>;
 
-export function statusOf(doc: Pick<CodeDocument, 'date'>, now: Date): CodeStatus {
-  if (doc.date.assigned) return 'assigned';
-  return doc.date.reserved && doc.date.reserved > reservationCutoff(now) ? 'reserved' : 'available';
-}
-
 export function codeView(doc: CodeDocument, now: Date): CodeView {
-  const status = statusOf(doc, now);
+  const status = statusOf(doc.date, now);
   const { saved, reserved, assigned } = doc.date;
   return {
     code: doc._id.code,
     type: doc.type,
     status,
-    ...(status === 'reserved' && doc.reserveId !== undefined ? { reserveId: doc.reserveId } : {}),
+    // A reservation without an id (data of the previous service) leaves it undefined: JSON drops it.
+    ...(status === 'reserved' ? { reserveId: doc.reserveId } : {}),
     ...(status === 'reserved' && reserved
       ? { reservedUntil: new Date(reserved.getTime() + RESERVATION_TTL_MS).toISOString() }
       : {}),

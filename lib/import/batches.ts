@@ -82,6 +82,7 @@ export class BatchQueue {
     this.tail = this.tail
       .then(() => (this.failure ? undefined : this.write(batch)))
       .catch((error: unknown) => {
+        // Stryker disable next-line AssignmentOperator: writes run one at a time and none starts after a failure, so there is never a second one to overwrite the first
         this.failure ??= { error };
       })
       .finally(() => {

@@ -24,6 +24,7 @@ const isBadSegment = (segment: string): boolean => segment === '' || segment ===
 
 export function parseFileKey(key: unknown): FileKey {
   if (typeof key !== 'string') throw new ServiceError('invalidFileKey', `${LAYOUT} (a string)`);
+  // Stryker disable next-line StringLiteral: Node reads an empty encoding name as UTF-8 as well
   const utf8 = Buffer.from(key, 'utf8');
   // A lone surrogate has no UTF-8 encoding: it comes back as U+FFFD.
   if (utf8.toString('utf8') !== key) {

@@ -178,11 +178,12 @@ export interface ImportView {
 }
 
 export function importView(doc: ImportDocument): ImportView {
+  // Without `at`; a `line` left undefined (a failure not tied to a line) is dropped by JSON.
   const error = doc.error && {
     reason: doc.error.reason,
     message: doc.error.message,
     retryable: doc.error.retryable,
-    ...(doc.error.line === undefined ? {} : { line: doc.error.line }),
+    line: doc.error.line,
   };
   return {
     importId: doc._id,

@@ -22,11 +22,15 @@ import {
  * of the delivery working on the import: a delivery that lost its lease (it stalled and another
  * took over) cannot overwrite the newer attempt's progress.
  */
-export const importsCollection = withIndexes<ImportDocument>('imports', [
-  // Route 6 reads by _id; this serves route 9: a campaign's imports newest first, `_id` breaking
-  // ties of `startedAt`, so a page is a range scan from the cursor's (startedAt, _id).
-  { key: { campaignId: 1, startedAt: -1, _id: -1 } },
-]);
+/**
+ * Route 6 reads by _id; this serves route 9: a campaign's imports newest first, `_id` breaking
+ * ties of `startedAt`, so a page is a range scan from the cursor's (startedAt, _id). Passed as the
+ * hint too, so the page is always read along it.
+ */
+// Stryker disable next-line UnaryOperator: index directions decide how a page is read, not which records it holds
+const IMPORT_PAGING_INDEX = { campaignId: 1, startedAt: -1, _id: -1 } as const;
+
+export const importsCollection = withIndexes<ImportDocument>('imports', [{ key: IMPORT_PAGING_INDEX }]);
 
 const DUPLICATE_KEY = 11000;
 
@@ -75,12 +79,7 @@ export async function findImportPage(
     ...(status === undefined ? {} : { status }),
   };
   return dbCall('imports.list', () =>
-    imports
-      .find(filter)
-      .sort({ startedAt: -1, _id: -1 })
-      .hint({ campaignId: 1, startedAt: -1, _id: -1 })
-      .limit(limit)
-      .toArray(),
+    imports.find(filter).sort({ startedAt: -1, _id: -1 }).hint(IMPORT_PAGING_INDEX).limit(limit).toArray(),
   );
 }
 

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { CODE_TYPES } from '../codes/model.ts';
+import type { RejectReason } from './model.ts';
 
 /**
  * An import record as routes 1, 6 and 9 show it (ImportView in ./model.ts, dates as ISO 8601):
@@ -34,7 +35,7 @@ export const importViewSchema = z.object({
   rejects: z.array(
     z.object({
       line: z.int(),
-      reason: z.enum(['tooLong', 'controlCharacter', 'malformedRow']),
+      reason: z.enum(['tooLong', 'controlCharacter'] satisfies RejectReason[]),
       value: z.string(),
     }),
   ),

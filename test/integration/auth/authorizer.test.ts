@@ -46,6 +46,7 @@ type Authorizer = (
 let authorizer: Authorizer;
 let observability: typeof import('../../../lib/observability.ts');
 let isInvalidToken: typeof import('../../../lib/auth/authorize.ts').isInvalidToken;
+let authorize: typeof import('../../../lib/auth/authorize.ts').authorize;
 let CLOCK_SKEW_SECONDS: number;
 
 beforeAll(async () => {
@@ -61,7 +62,7 @@ beforeAll(async () => {
   CLOCK_SKEW_SECONDS = verifier.CLOCK_SKEW_SECONDS;
   authorizer = (await import('../../../functions/authorizer.ts')).handler as unknown as Authorizer;
   observability = await import('../../../lib/observability.ts');
-  ({ isInvalidToken } = await import('../../../lib/auth/authorize.ts'));
+  ({ isInvalidToken, authorize } = await import('../../../lib/auth/authorize.ts'));
 });
 
 afterEach(() => {
@@ -141,6 +142,7 @@ describe('JWT authorizer', () => {
   it.each([
     ['no header', undefined],
     ['no Bearer scheme', valid()],
+    ['another scheme before Bearer', `Basic Bearer ${valid()}`],
     ['Bearer without a token', 'Bearer   '],
     ['two tokens', `Bearer ${valid()} ${valid()}`],
     ['a malformed token', 'Bearer not.a.jwt'],
@@ -175,6 +177,26 @@ describe('JWT authorizer', () => {
     expect(denial?.[1]).toMatchObject({ reason: expect.any(String) });
     const token = authorization?.replace(/^Bearer /, '');
     if (token) expect(JSON.stringify(denials.mock.calls)).not.toContain(token);
+  });
+
+  it.each([
+    ['no header', undefined],
+    ['a header without the Bearer scheme', 'Token abc'],
+  ])('denies %s as a missing or malformed header, with that reason in the log', async (_name, header) => {
+    const denials = vi.spyOn(observability.logger, 'info');
+    expect(await authorize(header)).toEqual({ isAuthorized: false });
+    expect(denials).toHaveBeenCalledWith('Authorization denied', {
+      reason: 'missing or malformed Authorization header',
+    });
+  });
+
+  it.each([
+    ['an ES256 token', () => signEs256(ec.kid, claims(), ec.privateKey), 'Unsupported JWT algorithm'],
+    ['a token without exp', () => valid({ exp: undefined }), 'Token has no exp claim'],
+  ])('denies %s with the reason in the log', async (_name, token, reason) => {
+    const denials = vi.spyOn(observability.logger, 'info');
+    expect(await authorize(`Bearer ${token()}`)).toEqual({ isAuthorized: false });
+    expect(denials).toHaveBeenCalledWith('Authorization denied', expect.objectContaining({ reason }));
   });
 
   it('accepts a token within the allowed clock skew of its exp and nbf', async () => {

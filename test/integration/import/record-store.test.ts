@@ -5,10 +5,12 @@ import {
   commitBatch,
   failImport,
   findImport,
+  findImportPage,
   finishImport,
   type ImportMeta,
   importsCollection,
   LeaseLostError,
+  markOutcomePublished,
   notePendingBatch,
   renewLease,
 } from '../../../lib/import/record-store.ts';
@@ -111,6 +113,8 @@ describe('claimImport', () => {
     });
     const bad = await claimImport('id-bad', object('k6'), meta, LEASE, t0);
     await failImport(bad.doc, error(false), at(10));
+    // An end: its event is yet to be published (contract §6b).
+    expect(await findImport('id-bad')).toMatchObject({ status: 'failed', outcomePublished: false });
     expect((await claimImport('id-bad', object('k6'), meta, LEASE, at(20))).kind).toBe('finished');
 
     const flaky = await claimImport('id-flaky', object('k7'), meta, LEASE, t0);
@@ -120,6 +124,8 @@ describe('claimImport', () => {
       durationMs: 10,
       finishedAt: at(10),
     });
+    // Not an end: a retry follows, so there is no event to publish.
+    expect(await findImport('id-flaky')).not.toHaveProperty('outcomePublished');
     const retried = await claimImport('id-flaky', object('k7'), meta, LEASE, at(20));
     expect(retried).toMatchObject({ kind: 'run', resumed: true });
     for (const field of ['error', 'finishedAt', 'durationMs']) expect(retried.doc).not.toHaveProperty(field);
@@ -163,6 +169,8 @@ describe('tracing', () => {
       await failImport(claim.doc, error, at(4));
       claim = await claimImport('id-traced', object('k9'), meta, LEASE, at(5));
       await finishImport(claim.doc, at(6));
+      await markOutcomePublished('id-traced');
+      await findImportPage('c1', undefined, undefined, 1);
     });
     expect(names).toEqual([
       'db.imports.renewLease',
@@ -173,6 +181,8 @@ describe('tracing', () => {
       'db.imports.find',
       'db.imports.takeOver',
       'db.imports.finish',
+      'db.imports.outcomePublished',
+      'db.imports.list',
     ]);
   });
 });

@@ -73,20 +73,47 @@ describe('POST /v1/{campaignId}/codes', () => {
     });
   });
 
+  const LAYOUT = 'fileKey must look like codes/<campaignId>/<type>/<name>';
   it.each([
-    ['a missing fileKey', {}, 'invalidFileKey'],
-    ['a fileKey that is not a string', { fileKey: 42 }, 'invalidFileKey'],
-    ['a key outside codes/<campaignId>/<type>/<name>', { fileKey: 'codes/camp/tm' }, 'invalidFileKey'],
-    ['a .. segment', { fileKey: 'codes/../tm/f.csv' }, 'invalidFileKey'],
-    ['another campaign in the key', { fileKey: 'codes/other/tm/f.csv' }, 'invalidFileKey'],
-    ['an unknown type folder', { fileKey: 'codes/camp/vip/f.csv' }, 'invalidType'],
-    ['a key over 1 024 UTF-8 bytes', { fileKey: `codes/camp/tm/${'é'.repeat(510)}.csv` }, 'invalidFileKey'],
-    ['a NUL in the key', { fileKey: 'codes/camp/tm/a\u0000.csv' }, 'invalidFileKey'],
-    ['a lone surrogate in the key', { fileKey: 'codes/camp/tm/a\ud800.csv' }, 'invalidFileKey'],
-  ])('answers 400 for %s', async (_, body, code) => {
+    ['a missing fileKey', {}, 'invalidFileKey', 'fileKey is required'],
+    ['a fileKey that is not a string', { fileKey: 42 }, 'invalidFileKey', `${LAYOUT} (a string)`],
+    [
+      'a key outside codes/<campaignId>/<type>/<name>',
+      { fileKey: 'codes/camp/tm' },
+      'invalidFileKey',
+      LAYOUT,
+    ],
+    ['a .. segment', { fileKey: 'codes/../tm/f.csv' }, 'invalidFileKey', LAYOUT],
+    ['another campaign in the key', { fileKey: 'codes/other/tm/f.csv' }, 'invalidFileKey', undefined],
+    [
+      'an unknown type folder',
+      { fileKey: 'codes/camp/vip/f.csv' },
+      'invalidType',
+      'the type folder must be one of: tm, external',
+    ],
+    [
+      'a key over 1 024 UTF-8 bytes',
+      { fileKey: `codes/camp/tm/${'é'.repeat(510)}.csv` },
+      'invalidFileKey',
+      'fileKey is longer than 1024 bytes (UTF-8)',
+    ],
+    [
+      'a NUL in the key',
+      { fileKey: 'codes/camp/tm/a\u0000.csv' },
+      'invalidFileKey',
+      'fileKey holds a control character',
+    ],
+    [
+      'a lone surrogate in the key',
+      { fileKey: 'codes/camp/tm/a\ud800.csv' },
+      'invalidFileKey',
+      'fileKey is not valid Unicode text',
+    ],
+  ])('answers 400 for %s, saying why', async (_, body, code, message) => {
     const reply = await post('camp', body);
     expect(reply.status).toBe(400);
     expect(reply.body.code).toBe(code);
+    if (message !== undefined) expect(reply.body).toMatchObject({ message });
   });
 
   it('rejects a malformed JSON body with a 4xx', async () => {
@@ -260,5 +287,21 @@ describe('GET /v1/{campaignId}/imports/{importId}', () => {
       expect(reply.status).toBe(404);
       expect(reply.body).toEqual({ code: 'importNotFound', message: 'No such import in this campaign' });
     }
+  });
+
+  it('shows a failure with the line where reading stopped, and without its internals', async () => {
+    const fileKey = 'codes/api-6/tm/unclosed.csv';
+    await s3.put(fileKey, 'G1\nG2\n"G3\nG4\n');
+    const { body } = await post('api-6', { fileKey });
+    const reply = await get('api-6', body.importId);
+    expect(reply.status).toBe(200);
+    expect(reply.body.error).toEqual({
+      reason: 'malformedCsv',
+      message: expect.stringContaining('line 3'),
+      retryable: false,
+      line: 3,
+    });
+    for (const internal of ['_id', 'attemptId', 'batchSize', 'pending'])
+      expect(reply.body).not.toHaveProperty(internal);
   });
 });

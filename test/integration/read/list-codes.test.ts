@@ -130,6 +130,16 @@ describe('GET /v1/{campaignId}/codes', () => {
     });
     expect((await page(A, { code: 'ONLY-IN-B' })).body).toEqual({ items: [], nextCursor: null });
     expect((await page(A, { code: available[0]!, status: 'reserved' })).body.items).toEqual([]);
+    // With reserveId: only while that reservation holds the code.
+    expect((await page(A, { code: reserved[3]!, reserveId: 'hold-1' })).body.items).toHaveLength(1);
+    expect((await page(A, { code: reserved[3]!, reserveId: 'hold-2' })).body.items).toEqual([]);
+    expect((await page(A, { code: expired[0]!, reserveId: 'old-hold' })).body.items).toEqual([]);
+  });
+
+  it('ends a walk whose last page is full with that page (nextCursor null, no empty page after it)', async () => {
+    const full = await page(A, { type: 'external', limit: String(assigned.length) });
+    expect(full.body.items).toHaveLength(assigned.length);
+    expect(full.body.nextCursor).toBeNull();
   });
 
   it("never shows another campaign's codes", async () => {

@@ -79,8 +79,10 @@ describe('GET /v1/{campaignId}/imports', () => {
     const base = Date.UTC(2024, 0, 1);
     const ids: string[] = [];
     for (let n = 0; n < 25; n++) {
-      // Three imports per instant: the cursor must tell them apart.
-      ids.push(await seedImport(campaignId, n, new Date(base + Math.floor(n / 3) * 1000), n % 4 === 0));
+      // Three imports per instant: the cursor must tell them apart. The instants are shuffled against
+      // the ids (7 is prime to 25), so an older import may have a greater id than a newer one.
+      const instant = Math.floor(((n * 7) % 25) / 3);
+      ids.push(await seedImport(campaignId, n, new Date(base + instant * 1000), n % 4 === 0));
     }
     await seedImport('camp-imports-other', 99, new Date(base + 99_000));
 

@@ -43,6 +43,9 @@ describe('validation rules', () => {
     expect(codeOf(() => parseCodes(undefined))).toBe('missingCodes');
     expect(codeOf(() => parseCodes(null))).toBe('missingCodes');
     expect(codeOf(() => parseCodes({}))).toBe('invalidCodesProp');
+    // Not an array comes before its length: an empty or very long string is no list of codes.
+    expect(codeOf(() => parseCodes(''))).toBe('invalidCodesProp');
+    expect(codeOf(() => parseCodes('x'.repeat(50_001)))).toBe('invalidCodesProp');
     expect(codeOf(() => parseCodes([]))).toBe('emptyCodes');
     expect(codeOf(() => parseCodes(['x'.repeat(256)]))).toBeUndefined();
     expect(codeOf(() => parseCodes(['x'.repeat(257)]))).toBe('invalidCodesProp');

@@ -39,4 +39,11 @@ describe('isFinal', () => {
       false,
     );
   });
+
+  it('goes by the status first: a running record is not final whatever error it still holds', () => {
+    const permanent = { reason: 'emptyFile', message: 'x', retryable: false, at: new Date() } as const;
+    expect(isFinal({ status: 'running', error: permanent })).toBe(false);
+    // A failed record without its error (written by hand, say) is retried, not read as final.
+    expect(isFinal({ status: 'failed' })).toBe(false);
+  });
 });
