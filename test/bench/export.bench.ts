@@ -26,13 +26,13 @@ import type { CodeDocument } from '../../lib/codes/model.ts';
 import type { ExportDocument } from '../../lib/export/model.ts';
 import type { PurgeDocument } from '../../lib/purge/model.ts';
 import {
+  finishSizedBench,
   fmt,
   freshDatabase,
   type Measured,
   measure,
   peakRssMb,
   printTable,
-  reportRssGrowth,
 } from './support.ts';
 
 const BUCKET = 'export-bench';
@@ -311,19 +311,12 @@ async function parent(sizes: number[]): Promise<void> {
         : []),
     ]);
   }
-  const first = results[0];
-  const last = results[results.length - 1];
-  if (first && last && last !== first) {
-    // Printed whatever came before, so not inside `pass &&= …`.
-    const rssOk = reportRssGrowth(
-      'Peak RSS of the exporting process',
-      { size: first.size, maxRssMb: first.exporter.maxRssMb },
-      { size: last.size, maxRssMb: last.exporter.maxRssMb },
-    );
-    pass &&= rssOk;
-  }
-  console.log(`\nTotal benchmark time: ${fmt((performance.now() - began) / 1000, 0)} s`);
-  if (!pass) process.exitCode = 1;
+  finishSizedBench(
+    'Peak RSS of the exporting process',
+    results.map(({ size, exporter }) => ({ size, maxRssMb: exporter.maxRssMb })),
+    began,
+    pass,
+  );
 }
 
 if (process.argv[2] === '--child') {

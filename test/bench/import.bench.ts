@@ -25,13 +25,13 @@ import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/
 import { MongoClient } from 'mongodb';
 import { s3Event } from '../../infra/local/s3/event.ts';
 import {
+  finishSizedBench,
   fmt,
   freshDatabase,
   type Measured,
   measure,
   peakRssMb,
   printTable,
-  reportRssGrowth,
 } from './support.ts';
 
 const BUCKET = 'import-bench';
@@ -268,19 +268,12 @@ async function parent(sizes: number[]): Promise<void> {
       ],
     ]);
   }
-  const first = results[0];
-  const last = results[results.length - 1];
-  if (first && last && last !== first) {
-    // Printed whatever came before, so not inside `pass &&= …`.
-    const rssOk = reportRssGrowth(
-      'Peak RSS of the importing process',
-      { size: first.size, maxRssMb: first.importer.maxRssMb },
-      { size: last.size, maxRssMb: last.importer.maxRssMb },
-    );
-    pass &&= rssOk;
-  }
-  console.log(`\nTotal benchmark time: ${fmt((performance.now() - began) / 1000, 0)} s`);
-  if (!pass) process.exitCode = 1;
+  finishSizedBench(
+    'Peak RSS of the importing process',
+    results.map(({ size, importer }) => ({ size, maxRssMb: importer.maxRssMb })),
+    began,
+    pass,
+  );
 }
 
 if (process.argv[2] === '--child') {

@@ -170,3 +170,20 @@ export function useFunctionsInProcess(mongoUri: string, database: string): void 
     POWERTOOLS_TRACE_ENABLED: 'false',
   });
 }
+
+/**
+ * The end of a benchmark over several sizes: the peak-RSS growth from the first size to the last
+ * (printed whatever came before), the total time, and a failing exit code when a target was missed.
+ */
+export function finishSizedBench(
+  rssLabel: string,
+  sized: ReadonlyArray<{ size: number; maxRssMb: number }>,
+  began: number,
+  targetsMet: boolean,
+): void {
+  const first = sized[0];
+  const last = sized[sized.length - 1];
+  const rssOk = first && last && last !== first ? reportRssGrowth(rssLabel, first, last) : true;
+  console.log(`\nTotal benchmark time: ${fmt((performance.now() - began) / 1000, 0)} s`);
+  if (!targetsMet || !rssOk) process.exitCode = 1;
+}
