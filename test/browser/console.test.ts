@@ -18,6 +18,8 @@ const CODES = 2_500;
 // Small batches, so the import commits (and the page's progress bar moves) several times.
 process.env.IMPORT_BATCH_SIZE = '500';
 
+// Skip reason: without Debian's Chromium at /usr/bin/chromium there is no browser to drive (playwright-core
+// cannot download one here); `.ci/run` installs it, and the title then says why the tests were skipped.
 describe.skipIf(!hasChromium)(
   `the local console in headless Chromium${hasChromium ? '' : ` — skipped: ${NO_CHROMIUM_REASON}`}`,
   () => {
