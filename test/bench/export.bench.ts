@@ -29,6 +29,7 @@ import {
   finishSizedBench,
   fmt,
   freshDatabase,
+  handlerDriver,
   type Measured,
   measure,
   peakRssMb,
@@ -104,25 +105,13 @@ async function child(mode: Mode, size: number, bytes: number): Promise<Measured>
  * TypeScript loader in the process whose memory is measured. It receives the route's hand-off and
  * reports its time, the rows or codes it handled and the process's peak RSS.
  */
-const JOB_DRIVER = `
-const [bundle, eventJson, field] = process.argv.slice(1);
-const { handler } = await import(bundle);
-const deadline = Date.now() + 15 * 60_000;
-const context = {
-  functionName: 'job', functionVersion: '$LATEST', memoryLimitInMB: '1024',
-  invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:job',
-  awsRequestId: crypto.randomUUID(), logGroupName: '/aws/lambda/job', logStreamName: 'bench',
-  callbackWaitsForEmptyEventLoop: true, getRemainingTimeInMillis: () => deadline - Date.now(),
-  done() {}, fail() {}, succeed() {},
-};
-const started = performance.now();
-const result = await handler(JSON.parse(eventJson), context);
-const seconds = (performance.now() - started) / 1000;
+const JOB_DRIVER = handlerDriver(
+  'job',
+  `const [field] = args;
 if (result.outcome !== 'exported' && result.outcome !== 'purged') throw new Error('job ' + JSON.stringify(result));
 const cpu = process.cpuUsage();
-console.log(JSON.stringify({ codes: result[field], seconds, maxRssMb: process.resourceUsage().maxRSS / 1024, detail: { ...result, cpuSeconds: (cpu.user + cpu.system) / 1e6 } }));
-process.exit(0); // the cached MongoDB client would keep a warm container alive; a process ends here
-`;
+console.log(JSON.stringify({ codes: result[field], seconds, maxRssMb: process.resourceUsage().maxRSS / 1024, detail: { ...result, cpuSeconds: (cpu.user + cpu.system) / 1e6 } }));`,
+);
 
 // -------------------------------------------------------------------------------------- parent
 

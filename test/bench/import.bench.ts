@@ -28,6 +28,7 @@ import {
   finishSizedBench,
   fmt,
   freshDatabase,
+  handlerDriver,
   type Measured,
   measure,
   peakRssMb,
@@ -101,25 +102,12 @@ async function child(mode: Mode, size: number): Promise<Measured> {
  * the process whose memory is measured. It receives the object's S3 event and reports its time,
  * its counts and the process's peak RSS.
  */
-const IMPORT_DRIVER = `
-const [bundle, eventJson] = process.argv.slice(1);
-const { handler } = await import(bundle);
-const deadline = Date.now() + 15 * 60_000;
-const context = {
-  functionName: 'importS3', functionVersion: '$LATEST', memoryLimitInMB: '1024',
-  invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:importS3',
-  awsRequestId: crypto.randomUUID(), logGroupName: '/aws/lambda/importS3', logStreamName: 'bench',
-  callbackWaitsForEmptyEventLoop: true, getRemainingTimeInMillis: () => deadline - Date.now(),
-  done() {}, fail() {}, succeed() {},
-};
-const started = performance.now();
-const result = await handler(JSON.parse(eventJson), context);
-const seconds = (performance.now() - started) / 1000;
-const outcome = result.imports[0];
+const IMPORT_DRIVER = handlerDriver(
+  'importS3',
+  `const outcome = result.imports[0];
 if (outcome.status !== 'succeeded') throw new Error('import ' + JSON.stringify(outcome));
-console.log(JSON.stringify({ codes: outcome.count.in, seconds, maxRssMb: process.resourceUsage().maxRSS / 1024, detail: outcome.count }));
-process.exit(0); // the cached MongoDB client would keep a warm container alive; a process ends here
-`;
+console.log(JSON.stringify({ codes: outcome.count.in, seconds, maxRssMb: process.resourceUsage().maxRSS / 1024, detail: outcome.count }));`,
+);
 
 // -------------------------------------------------------------------------------------- parent
 

@@ -187,3 +187,28 @@ export function finishSizedBench(
   console.log(`\nTotal benchmark time: ${fmt((performance.now() - began) / 1000, 0)} s`);
   if (!targetsMet || !rssOk) process.exitCode = 1;
 }
+
+/**
+ * A driver script (plain JavaScript, `node --input-type=module -e`) that runs a function as deployed
+ * — its esbuild bundle, argv[1] — with no TypeScript loader in the process whose memory is measured:
+ * it calls the handler with the JSON event of argv[2] and a Lambda context of 15 minutes, then runs
+ * `report`, which finds `result`, `seconds` and `args` (the rest of argv) and prints the Measured
+ * line. The process then exits: the cached MongoDB client would keep a warm container alive.
+ */
+export const handlerDriver = (functionName: string, report: string): string => `
+const [bundle, eventJson, ...args] = process.argv.slice(1);
+const { handler } = await import(bundle);
+const deadline = Date.now() + 15 * 60_000;
+const context = {
+  functionName: '${functionName}', functionVersion: '$LATEST', memoryLimitInMB: '1024',
+  invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:${functionName}',
+  awsRequestId: crypto.randomUUID(), logGroupName: '/aws/lambda/${functionName}', logStreamName: 'bench',
+  callbackWaitsForEmptyEventLoop: true, getRemainingTimeInMillis: () => deadline - Date.now(),
+  done() {}, fail() {}, succeed() {},
+};
+const started = performance.now();
+const result = await handler(JSON.parse(eventJson), context);
+const seconds = (performance.now() - started) / 1000;
+${report}
+process.exit(0);
+`;
