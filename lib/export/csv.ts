@@ -1,5 +1,6 @@
 import { Transform } from 'node:stream';
 import { type Options, stringify } from 'csv-stringify/sync';
+import { BSON } from 'mongodb';
 import type { CodeDocument } from '../codes/model.ts';
 import { statusOf } from '../codes/status-filters.ts';
 
@@ -57,20 +58,21 @@ export function exportRow(doc: CodeDocument, now: Date): unknown[] {
 }
 
 /**
- * Batches of codes in (arrays, as the cursor hands them over), CSV text out (bytes): each batch is
- * written by csv-stringify as one piece of text, the header before the first (an empty pool still
- * gets its header). A batch rather than a code per chunk: a stream chunk, its callback and its
- * promises per code would cost more than the code's row itself. `onPiece` hears the running totals
- * of rows and bytes after each piece, and the stream waits for it (the export notes its progress
- * there).
+ * Batches of codes in (arrays of raw BSON documents, as the cursor hands them over with `raw:
+ * true`), CSV text out (bytes): each batch is decoded and written by csv-stringify as one piece of
+ * text, the header before the first (an empty pool still gets its header). A batch rather than a
+ * code per chunk: a stream chunk, its callback and its promises per code would cost more than the
+ * code's row itself. Decoding here rather than in the cursor's reader is what lets the database
+ * work on the next batch meanwhile (see the exporter). `onPiece` hears the running totals of rows
+ * and bytes after each piece, and the stream waits for it (the export notes its progress there).
  */
 export function exportCsvStream(now: Date, onPiece: (rows: number, bytes: number) => Promise<void>) {
   let written = 0;
   let bytes = 0;
   let header = true;
   const options = csvOptions();
-  const piece = (stream: Transform, codes: readonly CodeDocument[]) => {
-    const rows = codes.map((code) => exportRow(code, now));
+  const piece = (stream: Transform, codes: readonly Uint8Array[]) => {
+    const rows = codes.map((raw) => exportRow(BSON.deserialize(raw) as CodeDocument, now));
     const text = Buffer.from(stringify(rows, { ...options, header }), 'utf8');
     header = false;
     written += rows.length;
@@ -82,7 +84,7 @@ export function exportCsvStream(now: Date, onPiece: (rows: number, bytes: number
     writableObjectMode: true,
     // One batch waits while the one before it is written (the cursor reads ahead by that much).
     writableHighWaterMark: 1,
-    transform(codes: readonly CodeDocument[], _encoding, callback) {
+    transform(codes: readonly Uint8Array[], _encoding, callback) {
       if (codes.length === 0) return callback();
       piece(this, codes).then(() => callback(), callback);
     },

@@ -3,7 +3,10 @@
  * 1 000 000 and 5 000 000 codes (1 % reserved, 1 % assigned). For each size, in the same run and
  * on the same pool:
  *   (a) a bare driver cursor read of the same codes (the export's query: the campaign's `_id`
- *       range, hinted to the `_id` index, the same batch size), counting them;
+ *       range, hinted to the `_id` index, the same batch size), counting them — `for await`, each
+ *       document decoded by the driver, as a program reading a collection would;
+ *   (a′) the same query with nothing decoded (`raw: true`, whole batches): the database's pace on
+ *       its own, for reference (the export decodes its batches itself, beside the next getMore);
  *   (c) the export end to end: the export function as deployed (its esbuild bundle) handling
  *       route 12's hand-off for the whole pool — cursor → csv-stringify → multipart upload;
  *   (b) a bare lib-storage multipart upload of a file of the same size as (c)'s (same part size
@@ -26,6 +29,7 @@ import type { CodeDocument } from '../../lib/codes/model.ts';
 import type { ExportDocument } from '../../lib/export/model.ts';
 import type { PurgeDocument } from '../../lib/purge/model.ts';
 import {
+  type BenchDatabase,
   finishSizedBench,
   fmt,
   freshDatabase,
@@ -41,12 +45,12 @@ const CAMPAIGN = 'bench';
 const SEED_BATCH = 50_000;
 const codeAt = (i: number): string => `BENCH-${String(i).padStart(9, '0')}`;
 
-type Mode = 'cursor' | 'upload';
+type Mode = 'cursor' | 'raw' | 'upload';
 
 // ------------------------------------------------------------------------------- child processes
 
 async function child(mode: Mode, size: number, bytes: number): Promise<Measured> {
-  if (mode === 'cursor') {
+  if (mode === 'cursor' || mode === 'raw') {
     const { campaignIdRange } = await import('../../lib/codes/status-filters.ts');
     const { EXPORT_TUNING } = await import('../../lib/export/tuning.ts');
     const client = await new MongoClient(process.env.MONGODB_URI!).connect();
@@ -55,9 +59,13 @@ async function child(mode: Mode, size: number, bytes: number): Promise<Measured>
     let read = 0;
     const cursor = codes.find(
       { ...campaignIdRange(CAMPAIGN), type: 'tm' },
-      { hint: { _id: 1 }, batchSize: EXPORT_TUNING.cursorBatch },
+      { hint: { _id: 1 }, batchSize: EXPORT_TUNING.cursorBatch, raw: mode === 'raw' },
     );
-    for await (const _ of cursor) read++;
+    if (mode === 'raw') {
+      while (await cursor.hasNext()) read += cursor.readBufferedDocuments().length;
+    } else {
+      for await (const _ of cursor) read++;
+    }
     const seconds = (performance.now() - started) / 1000;
     await client.close();
     const cpu = process.cpuUsage();
@@ -160,6 +168,22 @@ async function insertJob(
   await client.close();
 }
 
+/**
+ * Starts counting the CPU the database server and this process (s3rver lives here) use; the
+ * returned function describes what they used since. Which side sets the pace shows in it.
+ */
+function cpuMeter(database: BenchDatabase): () => string {
+  const server = database.serverCpuSeconds();
+  const self = process.cpuUsage();
+  return () => {
+    const used = process.cpuUsage(self);
+    const parts = [`s3rver's process CPU ${fmt((used.user + used.system) / 1e6)} s`];
+    const now = database.serverCpuSeconds();
+    if (server !== undefined && now !== undefined) parts.unshift(`server CPU ${fmt(now - server)} s`);
+    return parts.join(', ');
+  };
+}
+
 async function parent(sizes: number[]): Promise<void> {
   const began = performance.now();
   const { startS3rver, s3Environment } = await import('../support/s3rver.ts');
@@ -180,6 +204,7 @@ async function parent(sizes: number[]): Promise<void> {
   const results: {
     size: number;
     cursor: Measured;
+    raw: Measured;
     upload: Measured;
     exporter: Measured;
     purge?: Measured;
@@ -193,9 +218,16 @@ async function parent(sizes: number[]): Promise<void> {
         await seedPool(database.uri, database.db, size);
         console.error(`[bench] ${fmt(size, 0)} codes seeded in ${fmt((performance.now() - t0) / 1000)} s`);
 
+        const serverCpu = cpuMeter(database);
         const cursor = await runChild('cursor', size, 0, env);
         console.error(
-          `[bench]   (a) cursor read   ${fmt(cursor.seconds)} s, peak RSS ${fmt(cursor.maxRssMb, 0)} MiB, CPU ${fmt((cursor.detail as { cpuSeconds: number }).cpuSeconds)} s`,
+          `[bench]   (a) cursor read   ${fmt(cursor.seconds)} s, peak RSS ${fmt(cursor.maxRssMb, 0)} MiB, CPU ${fmt((cursor.detail as { cpuSeconds: number }).cpuSeconds)} s, ${serverCpu()}`,
+        );
+
+        const rawServerCpu = cpuMeter(database);
+        const raw = await runChild('raw', size, 0, env);
+        console.error(
+          `[bench]   (a′) raw read     ${fmt(raw.seconds)} s, CPU ${fmt((raw.detail as { cpuSeconds: number }).cpuSeconds)} s, ${rawServerCpu()}`,
         );
 
         const exportId = randomUUID().replaceAll('-', '');
@@ -212,6 +244,7 @@ async function parent(sizes: number[]): Promise<void> {
           updatedAt: now,
         };
         await insertJob(database.uri, database.db, 'exports', record);
+        const exporterServerCpu = cpuMeter(database);
         const exporter = await measure(
           [
             '--input-type=module',
@@ -225,9 +258,9 @@ async function parent(sizes: number[]): Promise<void> {
         );
         const bytes = (exporter.detail as { size: number }).size;
         console.error(
-          `[bench]   (c) end to end    ${fmt(exporter.seconds)} s, peak RSS ${fmt(exporter.maxRssMb, 0)} MiB, ${fmt(bytes / 1e6)} MB, CPU ${fmt((exporter.detail as { cpuSeconds: number }).cpuSeconds)} s`,
+          `[bench]   (c) end to end    ${fmt(exporter.seconds)} s, peak RSS ${fmt(exporter.maxRssMb, 0)} MiB, ${fmt(bytes / 1e6)} MB, CPU ${fmt((exporter.detail as { cpuSeconds: number }).cpuSeconds)} s, ${exporterServerCpu()}`,
         );
-        if (exporter.codes !== size || cursor.codes !== size) {
+        if (exporter.codes !== size || cursor.codes !== size || raw.codes !== size) {
           throw new Error(`exported ${exporter.codes} and read ${cursor.codes} codes instead of ${size}`);
         }
 
@@ -269,7 +302,7 @@ async function parent(sizes: number[]): Promise<void> {
           );
           if (purge.codes !== size) throw new Error(`purged ${purge.codes} codes instead of ${size}`);
         }
-        results.push({ size, cursor, upload, exporter, ...(purge ? { purge } : {}) });
+        results.push({ size, cursor, raw, upload, exporter, ...(purge ? { purge } : {}) });
       } finally {
         await database.release();
       }
@@ -280,18 +313,20 @@ async function parent(sizes: number[]): Promise<void> {
   const server = process.env.MONGODB_URI ? 'MONGODB_URI' : 'embedded MongoDB, a fresh server per size';
   const rate = (m: Measured) => m.codes / m.seconds;
   let pass = true;
-  for (const { size, cursor, upload, exporter, purge } of results) {
+  for (const { size, cursor, raw, upload, exporter, purge } of results) {
     const floor = Math.min(rate(cursor), rate(upload));
     const ok = rate(exporter) >= 0.85 * floor;
     pass &&= ok;
     printTable(`Export of ${fmt(size, 0)} codes (${server}, s3rver)`, [
       ['(a) cursor read alone', `${fmt(rate(cursor), 0)} codes/s  (${fmt(cursor.seconds, 2)} s)`],
+      ['(a′) raw batches, undecoded', `${fmt(rate(raw), 0)} codes/s  (${fmt(raw.seconds, 2)} s)`],
       ['(b) multipart upload alone', `${fmt(rate(upload), 0)} codes/s  (${fmt(upload.seconds, 2)} s)`],
       [
         '(c) end to end',
         `${fmt(rate(exporter), 0)} codes/s  (${fmt(exporter.seconds, 2)} s, ${fmt((exporter.detail as { size: number }).size / 1e6)} MB)`,
       ],
       ['(c) / min(a, b)', `${fmt(rate(exporter) / floor, 3)}  (target ≥ 0.85: ${ok ? 'met' : 'MISSED'})`],
+      ['(c) / (a′)', `${fmt(rate(exporter) / rate(raw), 3)}  (the export beside the database's own pace)`],
       ['peak RSS of (c)', `${fmt(exporter.maxRssMb, 0)} MiB`],
       ...(purge
         ? ([

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { MongoClient } from 'mongodb';
 
@@ -88,6 +89,12 @@ export function measure(args: string[], env: Record<string, string>): Promise<Me
 export interface BenchDatabase {
   uri: string;
   db: string;
+  /**
+   * CPU seconds the embedded server's process has used so far (user + system, all its threads,
+   * from /proc); undefined on MONGODB_URI or where /proc is missing. The difference across a
+   * measurement tells whether it was the server or the client that set the pace.
+   */
+  serverCpuSeconds(): number | undefined;
   /** Drops the database (MONGODB_URI) or stops the server (embedded). */
   release(): Promise<void>;
 }
@@ -103,6 +110,7 @@ export async function freshDatabase(name: string): Promise<BenchDatabase> {
     return {
       uri: external,
       db: name,
+      serverCpuSeconds: () => undefined,
       release: async () => {
         const client = await new MongoClient(external).connect();
         await client.db(name).dropDatabase();
@@ -130,11 +138,25 @@ export async function freshDatabase(name: string): Promise<BenchDatabase> {
   return {
     uri,
     db: name,
+    serverCpuSeconds: () => processCpuSeconds(server.pid),
     release: async () => {
       server.kill('SIGTERM');
       await exited;
     },
   };
+}
+
+/** utime + stime of a process (fields 14 and 15 of /proc/<pid>/stat, in clock ticks of 1/100 s). */
+function processCpuSeconds(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces: count fields from after its closing parenthesis.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -10,6 +10,13 @@ export interface TcpProxy {
   cut(): void;
   /** Accepts connections again. */
   restore(): void;
+  /**
+   * Stops passing on what clients send (open connections and new ones alike) until release():
+   * the target looks stalled — a request hangs rather than fails.
+   */
+  hold(): void;
+  /** Passes on what was held and everything after it. */
+  release(): void;
   stop(): Promise<void>;
 }
 
@@ -23,6 +30,8 @@ export async function startTcpProxy(target: string): Promise<TcpProxy> {
   const targetPort = Number(target.slice(separator + 1));
   const open = new Set<Socket>();
   let refusing = false;
+  let holding = false;
+  let held: Array<() => void> = [];
   const track = (socket: Socket) => {
     open.add(socket);
     socket.on('close', () => open.delete(socket));
@@ -36,7 +45,23 @@ export async function startTcpProxy(target: string): Promise<TcpProxy> {
     }
     const upstream = connect(targetPort, targetHost);
     track(upstream);
-    client.pipe(upstream);
+    // Client to target by hand rather than with pipe(), so that hold() can stop it mid-connection.
+    const forward = (chunk: Buffer) => {
+      if (upstream.write(chunk)) return;
+      client.pause();
+      upstream.once('drain', () => {
+        if (!holding) client.resume();
+      });
+    };
+    client.on('data', (chunk: Buffer) => {
+      if (!holding) return forward(chunk);
+      client.pause();
+      held.push(() => {
+        forward(chunk);
+        client.resume();
+      });
+    });
+    client.on('end', () => upstream.end());
     upstream.pipe(client);
     client.on('close', () => upstream.destroy());
     upstream.on('close', () => client.destroy());
@@ -57,6 +82,15 @@ export async function startTcpProxy(target: string): Promise<TcpProxy> {
     },
     restore: () => {
       refusing = false;
+    },
+    hold: () => {
+      holding = true;
+    },
+    release: () => {
+      holding = false;
+      const waiting = held;
+      held = [];
+      for (const resume of waiting) resume();
     },
     stop: () =>
       new Promise<void>((resolve) => {

@@ -1,6 +1,7 @@
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startLambdaInvokeServer } from '../../../infra/local/lambda/invoke-server.ts';
+import { exportsStore } from '../../../lib/export/model.ts';
 import { EXPORT_TUNING } from '../../../lib/export/tuning.ts';
 import { closeMongoClient } from '../../../lib/mongo/client.ts';
 import type { ApiRequest } from '../../support/api-events.ts';
@@ -23,8 +24,16 @@ Object.assign(process.env, s3Environment(s3), {
 });
 const { handler: exportCodes } = await import('../../../functions/export-codes.ts');
 const invocationErrors: unknown[] = [];
+/** What each delivery through the invoke endpoint returned. */
+const deliveries: unknown[] = [];
 const lambda = await startLambdaInvokeServer({
-  functions: { exportCodes },
+  functions: {
+    exportCodes: async (event, context) => {
+      const outcome = await exportCodes(event, context);
+      deliveries.push(outcome);
+      return outcome;
+    },
+  },
   onError: (_, error) => invocationErrors.push(error),
   retryDelaysMs: [],
 });
@@ -83,6 +92,14 @@ async function exportOf(campaignId: string, body: unknown): Promise<ExportBody> 
   const record = await get(campaignId, started.body.exportId);
   expect(record.status).toBe(200);
   return record.body;
+}
+
+/** Polls until the condition holds (10 s at most). */
+async function until(condition: () => Promise<boolean>): Promise<void> {
+  for (let waited = 0; !(await condition()); waited += 20) {
+    if (waited > 10_000) throw new Error('condition not met within 10 s');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 const download = async (url: string) => {
@@ -262,6 +279,43 @@ describe('POST /v1/{campaignId}/exports and GET …/exports/{exportId}', () => {
       lambdaContext('exportCodes'),
     );
     expect(repeat).toEqual({ exportId: started.body.exportId, outcome: 'alreadyFinished' });
+  });
+
+  it('stops a delivery that lost its lease mid-run: the one that took over writes the file', async () => {
+    const codes = codeList('L', 2 * EXPORT_TUNING.cursorBatch + 1);
+    await seedCodes('exp-lease', 'tm', codes);
+    // The first delivery reads the whole pool, then its upload hangs on a stalled S3.
+    s3Proxy.hold();
+    deliveries.length = 0;
+    const errorsBefore = invocationErrors.length;
+    const started = await post('exp-lease', { type: 'tm' });
+    expect(started.status).toBe(202);
+    const { exportId } = started.body;
+    await until(
+      async () => (await get('exp-lease', exportId)).body.progress.rows >= 2 * EXPORT_TUNING.cursorBatch,
+    );
+
+    // Its lease runs out (no sign of life for longer than JOB_LEASE_MS) and Lambda delivers again.
+    const exports = await exportsStore.collection();
+    await exports.updateOne({ _id: exportId }, { $set: { updatedAt: new Date(Date.now() - HOUR) } });
+    const second = exportCodes({ kind: 'codeExport', jobId: exportId }, lambdaContext('exportCodes'));
+    await until(async () => (await get('exp-lease', exportId)).body.attempts === 2);
+    s3Proxy.release();
+
+    expect(await second).toEqual({
+      exportId,
+      outcome: 'exported',
+      rows: codes.length,
+      size: expect.any(Number),
+    });
+    await lambda.idle();
+    // The first one finds the record no longer its own: it stops without marking anything.
+    expect(deliveries).toEqual([{ exportId, outcome: 'superseded' }]);
+    expect(invocationErrors).toHaveLength(errorsBefore);
+    const record = await get('exp-lease', exportId);
+    expect(record.body).toMatchObject({ status: 'succeeded', attempts: 2, rows: codes.length });
+    expect(record.body.error).toBeUndefined();
+    expect(parseExport(await download(record.body.url!)).map((row) => row.code)).toEqual(codes);
   });
 
   it('writes under exports/, never under codes/', async () => {
