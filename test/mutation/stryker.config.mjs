@@ -7,7 +7,7 @@
 export default {
   testRunner: 'vitest',
   plugins: ['@stryker-mutator/vitest-runner'],
-  vitest: { configFile: 'test/vitest.config.ts', related: true },
+  vitest: { configFile: 'test/mutation/vitest.config.ts', related: true },
   coverageAnalysis: 'perTest',
   mutate: [
     'lib/codes/**/*.ts',

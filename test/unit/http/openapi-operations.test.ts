@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import * as z from 'zod';
 import { buildOpenApiDocument } from '../../../lib/http/openapi.ts';
-import { API_ROUTES } from '../../../lib/http/routes.ts';
+import { API_ROUTES, type ApiRoute } from '../../../lib/http/routes.ts';
 
 /**
  * What the OpenAPI document says of an operation, pinned on two routes (issue 17: mutation
@@ -123,5 +124,39 @@ describe('the OpenAPI document', () => {
     expect(heartbeat.security).toEqual([]);
     expect(heartbeat).not.toHaveProperty('parameters');
     expect(Object.keys(heartbeat.responses)).toEqual(['200', '500', '503']);
+  });
+
+  it('shows a body as accepted (other properties ignored) and a response as sent (nothing else)', async () => {
+    const doc = await document();
+    const upload = doc.paths['/v1/{campaignId}/codes']!.post!;
+    const { content } = upload.requestBody as { content: Record<string, { schema: object }> };
+    // Request bodies are read as input (zod strips unknown properties), responses as output.
+    expect(content['application/json']!.schema).not.toHaveProperty('additionalProperties');
+    expect(upload.responses['200']!.content).toEqual({
+      'application/json': { schema: expect.objectContaining({ additionalProperties: false }) },
+    });
+    // A response declared without a schema: some JSON object.
+    expect(doc.paths['/openapi.json']!.get!.responses['200']).toEqual({
+      description: 'The OpenAPI document of the API',
+      content: { 'application/json': { schema: { type: 'object' } } },
+    });
+  });
+
+  it('still builds when a schema has a part JSON Schema cannot express (shown as any value)', () => {
+    const route: ApiRoute = {
+      method: 'GET',
+      path: '/dated',
+      function: 'dated',
+      authorized: false,
+      summary: 'A route of this test only',
+      responses: { 200: { description: 'Dated', schema: z.object({ at: z.date() }) } },
+      errors: [],
+    };
+    const doc = buildOpenApiDocument([route]) as Document;
+    expect(doc.paths['/dated']!.get!.responses['200']!.content).toEqual({
+      'application/json': {
+        schema: { type: 'object', properties: { at: {} }, required: ['at'], additionalProperties: false },
+      },
+    });
   });
 });
