@@ -46,19 +46,18 @@ export async function startTcpProxy(target: string): Promise<TcpProxy> {
     const upstream = connect(targetPort, targetHost);
     track(upstream);
     // Client to target by hand rather than with pipe(), so that hold() can stop it mid-connection.
+    // The client is paused while the target is slow to take data (back-pressure) or while held.
     const forward = (chunk: Buffer) => {
       if (upstream.write(chunk)) return;
       client.pause();
-      upstream.once('drain', () => {
-        if (!holding) client.resume();
-      });
+      upstream.once('drain', () => (holding ? held.push(() => client.resume()) : client.resume()));
     };
     client.on('data', (chunk: Buffer) => {
       if (!holding) return forward(chunk);
       client.pause();
       held.push(() => {
         forward(chunk);
-        client.resume();
+        if (!upstream.writableNeedDrain) client.resume();
       });
     });
     client.on('end', () => upstream.end());
