@@ -1,5 +1,6 @@
 import { configDefaults, defineConfig } from 'vitest/config';
 import { baseTestOptions, root } from '../vitest.base.ts';
+import { LoadFailuresAsFailedTests } from './load-failures.ts';
 
 /**
  * The tests Stryker runs (`npm run mutate`): the suite less the files that run the service
@@ -15,5 +16,6 @@ export default defineConfig({
     ...baseTestOptions,
     include: ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts'],
     exclude: [...configDefaults.exclude, 'test/integration/local/**'],
+    reporters: ['default', new LoadFailuresAsFailedTests()],
   },
 });

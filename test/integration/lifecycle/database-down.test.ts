@@ -12,6 +12,7 @@ process.env.MONGODB_SERVER_SELECTION_TIMEOUT_MS = '1000';
 // Config is read at module load: import the functions only once the environment points at the proxy.
 const { handler: heartbeat } = await import('../../../functions/heartbeat.ts');
 const { handler: count } = await import('../../../functions/count.ts');
+const { handler: getImport } = await import('../../../functions/get-import.ts');
 const { closeMongoClient } = await import('../../../lib/mongo/client.ts');
 
 afterAll(async () => {
@@ -47,5 +48,23 @@ describe('when MongoDB is unreachable', () => {
     expect(up.status).toBe(200);
     expect(up.body).toEqual({ status: 'ok', checks: { mongo: true } });
     expect((await invoke(count, countRequest)).body).toEqual({ available: 0, reserved: 0, assigned: 0 });
+  });
+
+  it('answers 404 for an import id that no import can have, without asking the database', async () => {
+    proxy.cut();
+    try {
+      const hex = '0123456789abcdef'.repeat(2);
+      for (const importId of [`z${hex}`, `${hex}z`, hex.toUpperCase()]) {
+        const reply = await invoke(getImport, {
+          method: 'GET',
+          route: '/v1/{campaignId}/imports/{importId}',
+          pathParameters: { campaignId: 'camp-down', importId },
+        });
+        expect(reply.status).toBe(404);
+        expect(reply.body).toEqual({ code: 'importNotFound', message: expect.any(String) });
+      }
+    } finally {
+      proxy.restore();
+    }
   });
 });

@@ -1,5 +1,6 @@
 import { MongoClient } from 'mongodb';
 import { afterAll, describe, expect, it } from 'vitest';
+import { importsCollection } from '../../../lib/import/record-store.ts';
 import { closeMongoClient } from '../../../lib/mongo/client.ts';
 import { codesCollection } from '../../../lib/mongo/collections.ts';
 
@@ -26,5 +27,13 @@ describe('codes indexes', () => {
       'reserveId_1',
       'reserveId_1__id.campaign_id_1__id.code_1',
     ]);
+  });
+});
+
+describe('imports indexes', () => {
+  it("are created at first use: route 9's paging walks one, newest first per campaign", async () => {
+    const imports = await importsCollection();
+    const keys = (await imports.listIndexes().toArray()).map((index) => index.key);
+    expect(keys).toEqual([{ _id: 1 }, { campaignId: 1, startedAt: -1, _id: -1 }]);
   });
 });

@@ -75,6 +75,16 @@ describe('reserve retries under a client reserveId', () => {
     expect(await counts(scope.campaignId)).toEqual({ available: 2, reserved: 3, assigned: 0 });
   });
 
+  it("with the service's own limits, stops waiting for a first request that never reserves (≈ 2 s)", async () => {
+    const scope = { campaignId: 'camp-default-wait', type: 'tm' as const };
+    expect((await reserveCodes(supreme, { ...scope, count: 2, reserveId: 'never' })).codes).toEqual([]);
+    await seedCodes(scope.campaignId, 'tm', codeList('DEF', 4));
+    // No limits passed: RESERVE_LIMITS, as the reserve function runs.
+    const retry = await reserveCodes(supreme, { ...scope, count: 2, reserveId: 'never' });
+    expect(retry.codes).toHaveLength(2);
+    expect(await counts(scope.campaignId)).toEqual({ available: 2, reserved: 2, assigned: 0 });
+  });
+
   it('never hands more than asked to retries that reserve together under one id', async () => {
     const scope = { campaignId: 'camp-shared-id', type: 'tm' as const };
     expect((await reserveCodes(supreme, { ...scope, count: 10, reserveId: 'shared' })).codes).toEqual([]);

@@ -188,6 +188,17 @@ describe('GET /v1/{campaignId}/codes', () => {
     expect(reply.body.code).toBe(code);
   });
 
+  it('answers 400 invalidCodesProp for a code lookup no code can match', async () => {
+    for (const code of ['', 'x'.repeat(257)]) {
+      const reply = await invoke<ErrorBody>(listCodes, request(A, { code }));
+      expect(reply.status).toBe(400);
+      expect(reply.body).toEqual({
+        code: 'invalidCodesProp',
+        message: 'code must be a string of 1-256 characters',
+      });
+    }
+  });
+
   it('requires a supreme caller before anything else', async () => {
     const reply = await invoke<ErrorBody>(listCodes, {
       ...request(A, { limit: '0' }),

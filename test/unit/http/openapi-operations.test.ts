@@ -142,21 +142,59 @@ describe('the OpenAPI document', () => {
     });
   });
 
-  it('still builds when a schema has a part JSON Schema cannot express (shown as any value)', () => {
+  it('reads a body as its input (a field with a default may be left out) and builds past what JSON Schema cannot express', () => {
     const route: ApiRoute = {
-      method: 'GET',
+      method: 'POST',
       path: '/dated',
       function: 'dated',
       authorized: false,
       summary: 'A route of this test only',
+      body: z.object({ count: z.int().default(1) }),
       responses: { 200: { description: 'Dated', schema: z.object({ at: z.date() }) } },
       errors: [],
     };
-    const doc = buildOpenApiDocument([route]) as Document;
-    expect(doc.paths['/dated']!.get!.responses['200']!.content).toEqual({
+    const operation = (buildOpenApiDocument([route]) as Document).paths['/dated']!.post!;
+    expect(operation.requestBody).toEqual({
+      required: true,
+      content: {
+        'application/json': {
+          schema: { type: 'object', properties: { count: expect.objectContaining({ default: 1 }) } },
+        },
+      },
+    });
+    // A date has no JSON Schema form: shown as any value rather than failing the whole document.
+    expect(operation.responses['200']!.content).toEqual({
       'application/json': {
         schema: { type: 'object', properties: { at: {} }, required: ['at'], additionalProperties: false },
       },
+    });
+  });
+
+  it("describes route 1's 202 answer and the job routes' id parameters", async () => {
+    const doc = await document();
+    expect(doc.paths['/v1/{campaignId}/codes']!.post!.responses['202']!.content).toEqual({
+      'application/json': {
+        schema: {
+          type: 'object',
+          properties: { importId: { type: 'string' }, status: { type: 'string', const: 'running' } },
+          required: ['importId', 'status'],
+          additionalProperties: false,
+        },
+      },
+    });
+    const idParameter = (path: string, name: string) =>
+      (doc.paths[path]!.get!.parameters as Array<Record<string, unknown>>).find((p) => p.name === name);
+    expect(idParameter('/v1/{campaignId}/imports/{importId}', 'importId')).toEqual({
+      name: 'importId',
+      in: 'path',
+      required: true,
+      schema: { type: 'string', description: 'An import id (32 hexadecimal characters)' },
+    });
+    expect(idParameter('/v1/{campaignId}/exports/{exportId}', 'exportId')).toMatchObject({
+      schema: { type: 'string', description: 'An export id (32 hexadecimal characters)' },
+    });
+    expect(idParameter('/v1/{campaignId}/purges/{purgeId}', 'purgeId')).toMatchObject({
+      schema: { type: 'string', description: 'A purge id (32 hexadecimal characters)' },
     });
   });
 });
