@@ -88,6 +88,7 @@ export function errorResponses(): MiddlewareObj {
   return {
     onError: async (request: Request) => {
       request.error = toHttpError(request.error) as Error;
+      // Stryker disable next-line OptionalChaining: httpErrorHandler always defines onError (the type says it may not)
       await handler.onError?.(request);
     },
   };

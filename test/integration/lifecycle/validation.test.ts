@@ -160,6 +160,15 @@ const cases: Case[] = [
     'invalidJson',
   ],
   ['release with a JSON array body', release, releaseReq([1, 2]), 400, 'missingCodes'],
+  ['assign with a JSON null body', assign, { ...assignReq(undefined), rawBody: 'null' }, 400, 'missingCodes'],
+  // API Gateway always passes the authorizer's context; without it the caller is no one, never a crash.
+  [
+    'assign without the authorizer context',
+    assign,
+    assignReq({ codes: ['TM000001'] }, { auth: null }),
+    401,
+    'supremeUserRequired',
+  ],
   [
     'assign with a text/plain body',
     assign,

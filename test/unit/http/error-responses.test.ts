@@ -4,8 +4,10 @@ import { ServiceError } from '../../../lib/errors.ts';
 import { INTERNAL_ERROR_BODY } from '../../../lib/http/errors.ts';
 import { httpHandler } from '../../../lib/http/middleware.ts';
 import { json } from '../../../lib/http/response.ts';
-import { logger } from '../../../lib/observability.ts';
+import { logger, tracer } from '../../../lib/observability.ts';
+import { apiEvent } from '../../support/api-events.ts';
 import { invoke } from '../../support/invoke.ts';
+import { lambdaContext } from '../../support/lambda-context.ts';
 
 /**
  * The error mapping of lib/http/errors.ts through the real middleware stack, for the errors no
@@ -144,5 +146,14 @@ describe('correlation ids', () => {
     }
     const none = await invoke(ok, { method: 'GET', route: '/x' }, { documented: false });
     expect(none.headers['x-correlation-id']).toMatch(UUID);
+  });
+
+  it("gives an event without headers an id, and annotates each request's trace with its id", async () => {
+    const annotate = vi.spyOn(tracer, 'putAnnotation');
+    const event = { ...apiEvent({ method: 'GET', route: '/x' }), headers: undefined };
+    const result = (await ok(event as never, lambdaContext())) as { headers: Record<string, string> };
+    const id = result.headers['x-correlation-id'];
+    expect(id).toMatch(UUID);
+    expect(annotate).toHaveBeenCalledWith('correlationId', id);
   });
 });
