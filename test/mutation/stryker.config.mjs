@@ -1,6 +1,7 @@
-// Mutation testing of the core (`npm run mutate`; not part of `npm test`: it takes ~25 minutes).
-// Iterate on one file with `npm run mutate -- --mutate lib/codes/reserve.ts` and, to run only the
-// test files that matter, `--testFiles test/integration/lifecycle/reserve-retries.test.ts`.
+// Mutation testing of the core (`npm run mutate`; not part of `npm test`: a full run takes ~35 minutes).
+// Iterate on one file with `npm run mutate -- --mutate lib/codes/reserve.ts` (add `--incremental`
+// to reuse the last results). `--testFiles` and `--ignoreStatic` are faster but report static
+// mutants as survivors without running them (stryker-js#6144): not for figures.
 // Survivors that no test can kill are silenced in place with a reason
 // (`// Stryker disable next-line <mutator>: <why>`), never excluded wholesale here.
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
